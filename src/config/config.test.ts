@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/index.js';
+import { loadConfig, maskSecrets } from './config.js';
+
+describe('loadConfig', () => {
+  it('resolves the embedded defaults from an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.kafka.brokers).toEqual([]);
+    expect(config.clickhouse.url).toBeUndefined();
+    expect(config.clickhouse.database).toBe('pathcast');
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.runtime.logLevel).toBe('info');
+    expect(config.kafka.partitions).toBe(8);
+  });
+
+  it('reads every section', () => {
+    const config = loadConfig({
+      PATHCAST_DATA_DIR: '/var/lib/pathcast',
+      PATHCAST_PORT: '9000',
+      PATHCAST_KAFKA_BROKERS: 'k1:9092, k2:9092',
+      PATHCAST_PARTITIONS: '24',
+      PATHCAST_KAFKA_SSL: 'yes',
+      PATHCAST_CLICKHOUSE_URL: 'https://ch.example:8443',
+      PATHCAST_CLICKHOUSE_DATABASE: 'analytics',
+      PATHCAST_POSTGRES_URL: 'postgres://crm@db:5432/crm',
+      PATHCAST_LOG_LEVEL: 'debug',
+    });
+    expect(config.runtime.dataDir).toBe('/var/lib/pathcast');
+    expect(config.http.port).toBe(9000);
+    expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(config.kafka.partitions).toBe(24);
+    expect(config.kafka.ssl).toBe(true);
+    expect(config.clickhouse.url).toBe('https://ch.example:8443');
+    expect(config.clickhouse.database).toBe('analytics');
+    expect(config.postgres.url).toBe('postgres://crm@db:5432/crm');
+    expect(config.runtime.logLevel).toBe('debug');
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
+  });
+
+  it.each([
+    ['PATHCAST_PORT', 'abc', /integer from 0 to 65535/],
+    ['PATHCAST_PORT', '70000', /integer from 0 to 65535/],
+    ['PATHCAST_PORT', '80.5', /integer/],
+    ['PATHCAST_PARTITIONS', '0', /integer from 1/],
+    ['PATHCAST_KAFKA_SSL', 'maybe', /one of true, false/],
+    ['PATHCAST_LOG_LEVEL', 'loud', /one of trace, debug, info/],
+    ['PATHCAST_KAFKA_BROKERS', 'localhost', /host:port/],
+    ['PATHCAST_KAFKA_BROKERS', 'a:1,b:99999', /host:port/],
+    ['PATHCAST_CLICKHOUSE_URL', 'not a url', /expected a URL/],
+    ['PATHCAST_CLICKHOUSE_URL', 'ftp://x', /protocol http: or https:/],
+    ['PATHCAST_POSTGRES_URL', 'http://db', /protocol postgres:/],
+  ])('rejects %s=%s naming the variable', (variable, value, allowed) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).toMatch(allowed);
+  });
+});
+
+describe('maskSecrets', () => {
+  it('masks passwords, keys and credentials inside URLs, and shows unset values as null', () => {
+    const config = loadConfig({
+      PATHCAST_CLICKHOUSE_URL: 'http://admin:hunter2@ch:8123',
+      PATHCAST_CLICKHOUSE_PASSWORD: 'hunter2',
+      PATHCAST_KAFKA_USERNAME: 'svc',
+      PATHCAST_KAFKA_PASSWORD: 's3cret',
+      PATHCAST_POSTGRES_URL: 'postgres://crm:pgpass@db/crm',
+    });
+    const masked = maskSecrets(config);
+    const text = JSON.stringify(masked);
+    for (const secret of ['hunter2', 's3cret', 'pgpass']) expect(text).not.toContain(secret);
+    expect(masked.clickhouse.url).toBe('http://admin:********@ch:8123/');
+    expect(masked.kafka.username).toBe('svc');
+    expect(masked.kafka.password).toBe('********');
+    expect(maskSecrets(loadConfig({})).clickhouse.caFile).toBeNull();
+    // The original is untouched.
+    expect(config.clickhouse.password).toBe('hunter2');
+  });
+
+  it('masks site keys wherever they appear', () => {
+    expect(maskSecrets({ sites: [{ id: 'a', writeKey: 'wk', secretKey: 'sk' }] })).toEqual({
+      sites: [{ id: 'a', writeKey: '********', secretKey: '********' }],
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import { EnvReader, type Env } from './env.js';
+
+/**
+ * Resolved configuration: every field present, validated once at start-up.
+ * The table in README.md lists each variable; keep the two in step.
+ */
+export interface RuntimeConfig {
+  /** PATHCAST_DATA_DIR: embedded data (chdb, checkpoints, in-memory log spill). */
+  readonly dataDir: string;
+  /** PATHCAST_LOG_LEVEL. */
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** PATHCAST_INSTANCE_ID: names this process in a consumer group and in logs. */
+  readonly instanceId: string;
+}
+
+export interface HttpConfig {
+  /** PATHCAST_HOST. */
+  readonly host: string;
+  /** PATHCAST_PORT. */
+  readonly port: number;
+}
+
+export interface KafkaConfig {
+  /** PATHCAST_KAFKA_BROKERS; empty = the embedded in-memory log. */
+  readonly brokers: readonly string[];
+  /** PATHCAST_KAFKA_CLIENT_ID. */
+  readonly clientId: string;
+  /** PATHCAST_KAFKA_TOPIC_PREFIX: topics are `<prefix>.events`, `<prefix>.failed-events`, ... */
+  readonly topicPrefix: string;
+  /** PATHCAST_KAFKA_GROUP: the consumer group of the processors. */
+  readonly group: string;
+  /** PATHCAST_PARTITIONS: partitions of the events topic (and of the embedded log). */
+  readonly partitions: number;
+  /** PATHCAST_KAFKA_SSL. */
+  readonly ssl: boolean;
+  /** PATHCAST_KAFKA_USERNAME / PATHCAST_KAFKA_PASSWORD: SASL/PLAIN when both are set. */
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+export interface ClickHouseConfig {
+  /** PATHCAST_CLICKHOUSE_URL; unset = embedded chdb in `<dataDir>/chdb`. */
+  readonly url: string | undefined;
+  /** PATHCAST_CLICKHOUSE_USER. */
+  readonly user: string;
+  /** PATHCAST_CLICKHOUSE_PASSWORD. */
+  readonly password: string;
+  /** PATHCAST_CLICKHOUSE_DATABASE. */
+  readonly database: string;
+  /** PATHCAST_CLICKHOUSE_CA_FILE: CA certificate (PEM) for TLS to the server. */
+  readonly caFile: string | undefined;
+}
+
+export interface PostgresConfig {
+  /** PATHCAST_POSTGRES_URL: CRM profile source; unset = none. */
+  readonly url: string | undefined;
+}
+
+export interface Config {
+  readonly runtime: RuntimeConfig;
+  readonly http: HttpConfig;
+  readonly kafka: KafkaConfig;
+  readonly clickhouse: ClickHouseConfig;
+  readonly postgres: PostgresConfig;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Reads and validates every section; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const read = new EnvReader(env);
+  return {
+    runtime: {
+      dataDir: read.string('PATHCAST_DATA_DIR', '.pathcast'),
+      logLevel: read.oneOf('PATHCAST_LOG_LEVEL', LOG_LEVELS, 'info'),
+      instanceId: read.string('PATHCAST_INSTANCE_ID', `pathcast-${process.pid}`),
+    },
+    http: {
+      host: read.string('PATHCAST_HOST', '127.0.0.1'),
+      port: read.int('PATHCAST_PORT', 8080, 0, 65535),
+    },
+    kafka: {
+      brokers: read.hostPorts('PATHCAST_KAFKA_BROKERS'),
+      clientId: read.string('PATHCAST_KAFKA_CLIENT_ID', 'pathcast'),
+      topicPrefix: read.string('PATHCAST_KAFKA_TOPIC_PREFIX', 'pathcast'),
+      group: read.string('PATHCAST_KAFKA_GROUP', 'pathcast-processors'),
+      partitions: read.int('PATHCAST_PARTITIONS', 8, 1, 10_000),
+      ssl: read.bool('PATHCAST_KAFKA_SSL', false),
+      username: read.optionalString('PATHCAST_KAFKA_USERNAME'),
+      password: read.optionalString('PATHCAST_KAFKA_PASSWORD'),
+    },
+    clickhouse: {
+      url: read.url('PATHCAST_CLICKHOUSE_URL', ['http:', 'https:']),
+      user: read.string('PATHCAST_CLICKHOUSE_USER', 'default'),
+      password: read.string('PATHCAST_CLICKHOUSE_PASSWORD', ''),
+      database: read.string('PATHCAST_CLICKHOUSE_DATABASE', 'pathcast'),
+      caFile: read.optionalString('PATHCAST_CLICKHOUSE_CA_FILE'),
+    },
+    postgres: {
+      url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
+    },
+  };
+}
+
+/** The configuration of this process, from its environment. */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
+}
+
+const SECRET_KEYS = new Set(['password', 'secretKey', 'writeKey']);
+const MASK = '********';
+
+/** A copy safe to print: secrets and passwords inside URLs are masked. */
+export function maskSecrets<T>(value: T): T {
+  return mask(value) as T;
+}
+
+function mask(value: unknown, key?: string): unknown {
+  if (key !== undefined && SECRET_KEYS.has(key) && value !== undefined && value !== '') {
+    return MASK;
+  }
+  // Unset options print as null, so every setting shows up in `pathcast config`.
+  if (value === undefined) return null;
+  if (typeof value === 'string') return maskUrlPassword(value);
+  if (Array.isArray(value)) return value.map((item) => mask(item));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
+  }
+  return value;
+}
+
+function maskUrlPassword(text: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
+  try {
+    const url = new URL(text);
+    if (url.password === '') return text;
+    url.password = MASK;
+    return url.toString();
+  } catch {
+    return text;
+  }
+}

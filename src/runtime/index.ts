@@ -1,0 +1,1 @@
+export { Runtime, type RuntimeDeps, type RuntimeStatus } from './runtime.js';

@@ -1,0 +1,7 @@
+export {
+  connectClickHouse,
+  quoteIdentifier,
+  CLICKHOUSE_SETTINGS,
+  type ClickHouseHandle,
+  type ClickHouseEngine,
+} from './clickhouse.js';
