@@ -1,4 +1,5 @@
 import { EnvReader, type Env } from './env.js';
+import { loadSites, type SitesConfig } from './sites.js';
 
 /**
  * Resolved configuration: every field present, validated once at start-up.
@@ -62,12 +63,19 @@ export interface Config {
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly postgres: PostgresConfig;
+  /** Sites and their keys: `--config FILE`, else PATHCAST_SITES, else a generated demo site. */
+  readonly sites: SitesConfig;
+}
+
+export interface LoadOptions {
+  /** A JSON file with `{ "sites": [...] }` (pathcast start --config FILE). */
+  readonly configFile?: string;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** Reads and validates every section; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   const read = new EnvReader(env);
   return {
     runtime: {
@@ -99,12 +107,13 @@ export function loadConfig(env: Env): Config {
     postgres: {
       url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
     },
+    sites: loadSites(read.json('PATHCAST_SITES'), options.configFile),
   };
 }
 
 /** The configuration of this process, from its environment. */
-export function loadProcessConfig(): Config {
-  return loadConfig(process.env);
+export function loadProcessConfig(options: LoadOptions = {}): Config {
+  return loadConfig(process.env, options);
 }
 
 const SECRET_KEYS = new Set(['password', 'secretKey', 'writeKey']);

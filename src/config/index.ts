@@ -9,4 +9,13 @@ export {
   type KafkaConfig,
   type ClickHouseConfig,
   type PostgresConfig,
+  type LoadOptions,
 } from './config.js';
+export {
+  parseSites,
+  loadSites,
+  demoSite,
+  normaliseOrigin,
+  type SiteConfig,
+  type SitesConfig,
+} from './sites.js';

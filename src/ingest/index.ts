@@ -1,0 +1,16 @@
+export * from './segment/limits.js';
+export {
+  normalizeSegmentEvent,
+  deriveMessageId,
+  type NormalizedEvent,
+  type NormalizeMeta,
+  type BaseEvent,
+  type EnrichmentInputs,
+  type EventRejection,
+} from './segment/normalize.js';
+export { resolveEventTime, parseTime, type EventTime } from './segment/time.js';
+export { schemaError, isSegmentType, type SegmentEvent, type SegmentType } from './segment/schema.js';
+export { encodeEnvelope, decodeEnvelope, type RawEnvelope } from './envelope.js';
+export { topicNames, type TopicNames } from './topics.js';
+export * from './failed/index.js';
+export { visitorKey } from './keys.js';

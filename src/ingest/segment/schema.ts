@@ -1,0 +1,123 @@
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { LIMITS } from './limits.js';
+
+/**
+ * The Segment spec (https://segment.com/docs/connections/spec/) as TypeBox schemas. Only what
+ * Pathcast reads is constrained; other fields pass through (`additionalProperties` allowed), as
+ * Segment's own API accepts them.
+ */
+
+const Id = Type.String({ minLength: 1, maxLength: LIMITS.idChars });
+/** Segment SDKs send ids as strings; some server SDKs send numbers. Both are accepted. */
+const IdLike = Type.Union([Id, Type.Number()]);
+const Time = Type.String({ minLength: 1, maxLength: 64 });
+const Props = Type.Record(Type.String(), Type.Unknown());
+
+const Common = {
+  messageId: Type.Optional(Type.String({ maxLength: LIMITS.idChars })),
+  anonymousId: Type.Optional(Type.Union([IdLike, Type.Null()])),
+  userId: Type.Optional(Type.Union([IdLike, Type.Null()])),
+  timestamp: Type.Optional(Type.Union([Time, Type.Null()])),
+  originalTimestamp: Type.Optional(Type.Union([Time, Type.Null()])),
+  sentAt: Type.Optional(Type.Union([Time, Type.Null()])),
+  receivedAt: Type.Optional(Type.Union([Time, Type.Null()])),
+  context: Type.Optional(Props),
+  integrations: Type.Optional(Props),
+  writeKey: Type.Optional(Type.String()),
+};
+
+export const TrackEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('track'),
+  event: Type.String({ minLength: 1, maxLength: 1024 }),
+  properties: Type.Optional(Props),
+});
+
+export const PageEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('page'),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  category: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  properties: Type.Optional(Props),
+});
+
+export const ScreenEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('screen'),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  properties: Type.Optional(Props),
+});
+
+export const IdentifyEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('identify'),
+  traits: Type.Optional(Props),
+});
+
+export const AliasEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('alias'),
+  previousId: IdLike,
+  userId: IdLike,
+});
+
+export const GroupEvent = Type.Object({
+  ...Common,
+  type: Type.Literal('group'),
+  groupId: IdLike,
+  traits: Type.Optional(Props),
+});
+
+export const SegmentEvent = Type.Union([
+  TrackEvent,
+  PageEvent,
+  ScreenEvent,
+  IdentifyEvent,
+  AliasEvent,
+  GroupEvent,
+]);
+export type SegmentEvent = Static<typeof SegmentEvent>;
+
+export const BatchBody = Type.Object({
+  batch: Type.Array(Type.Unknown()),
+  sentAt: Type.Optional(Type.Union([Time, Type.Null()])),
+  context: Type.Optional(Props),
+  writeKey: Type.Optional(Type.String()),
+});
+export type BatchBody = Static<typeof BatchBody>;
+
+const byType = {
+  track: Compile(TrackEvent),
+  page: Compile(PageEvent),
+  screen: Compile(ScreenEvent),
+  identify: Compile(IdentifyEvent),
+  alias: Compile(AliasEvent),
+  group: Compile(GroupEvent),
+} as const;
+
+export type SegmentType = keyof typeof byType;
+
+export function isSegmentType(value: unknown): value is SegmentType {
+  return typeof value === 'string' && Object.hasOwn(byType, value);
+}
+
+/**
+ * Checks one event against the schema of its own type, so the error names the field that is
+ * wrong for that type instead of listing every branch of the union. Returns null when valid.
+ */
+export function schemaError(event: unknown): string | null {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return 'an event must be a JSON object';
+  }
+  const type = (event as { type?: unknown }).type;
+  if (!isSegmentType(type)) {
+    return `"type" must be one of ${Object.keys(byType).join(', ')}`;
+  }
+  const validator = byType[type];
+  if (validator.Check(event)) return null;
+  const first = validator.Errors(event)[0];
+  if (first === undefined) return `not a valid ${type} event`;
+  const where = first.instancePath === '' ? 'event' : first.instancePath;
+  return `${where}: ${first.message}`;
+}
