@@ -295,7 +295,7 @@ describe('collector', () => {
 
   it('honours Do-Not-Track and GPC for a site that asks, and says so', async () => {
     await build();
-    for (const header of [{ dnt: '1' }, { 'sec-gpc': '1' }]) {
+    for (const header of [{ dnt: '1' }, { 'sec-gpc': '1' }] as Array<Record<string, string>>) {
       const response = await post('/v1/batch', { batch: [track(1)] }, header);
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({
