@@ -14,3 +14,10 @@ export { encodeEnvelope, decodeEnvelope, type RawEnvelope } from './envelope.js'
 export { topicNames, type TopicNames } from './topics.js';
 export * from './failed/index.js';
 export { visitorKey } from './keys.js';
+export {
+  createEventProcessor,
+  type EventProcessor,
+  type EventProcessorDeps,
+  type ProcessOutcome,
+  type RecordSource,
+} from './process-record.js';

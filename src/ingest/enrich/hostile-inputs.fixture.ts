@@ -1,0 +1,42 @@
+/**
+ * Strings every enrichment step must survive without throwing. Shared by the steps' tests so
+ * each one is hit by the same garbage.
+ */
+export const HOSTILE_STRINGS: readonly string[] = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\u0000'.repeat(100),
+  'x'.repeat(10_000),
+  '/'.repeat(10_000),
+  'ünïcödé 🦄 日本語 \u202e\u200b',
+  '\ud800', // lone surrogate
+  "'; DROP TABLE events; --",
+  '" UNION SELECT 1 --',
+  '\\\\\\',
+  '%',
+  '%zz%00%ff',
+  '?#&=',
+  'http://',
+  'https://',
+  'http://[::1',
+  'https://exa mple.com/',
+  'javascript:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  'mailto:someone@example.com',
+  'about:blank',
+  'file:///etc/passwd',
+  '//evil.example.com/path',
+  'https://user:pass@example.com:99999/',
+  'https://xn--/',
+  `https://example.com/${'a/'.repeat(5_000)}`,
+  `https://example.com/?${'utm_source=x&'.repeat(800)}`,
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '1e309',
+  '0x1F',
+  '\r\n\t',
+];
