@@ -79,3 +79,94 @@ export interface ClickEvent {
   /** Version of the processor that built this event. */
   readonly processorVersion: string;
 }
+
+/** A visitor session as the sessionizer keeps it: running aggregates, in event time. */
+export interface SessionSummary {
+  /** Deterministic: the same events give the same id on a replay. */
+  readonly id: string;
+  readonly site: string;
+  readonly visitor: string;
+  /** Known user id (from identify/alias stitching), else null. */
+  readonly userId: string | null;
+  /** Event time of the first and last event, ms. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly eventCount: number;
+  readonly pageviewCount: number;
+  /** Page types visited in order (consecutive repeats kept), capped at MAX_SESSION_PATH. */
+  readonly path: readonly string[];
+  /** Marketing context of the session's first event. */
+  readonly entryChannel: string;
+  readonly entrySource: string;
+  readonly entryMedium: string;
+  readonly entryCampaign: string;
+  readonly landingPage: string;
+  readonly exitPage: string;
+  readonly deviceType: DeviceType;
+  readonly country: string;
+  readonly isBot: boolean;
+  readonly converted: boolean;
+  readonly conversions: number;
+  readonly revenue: number;
+  readonly currency: string;
+  /**
+   * Increases with every change of the session; storage keeps the row with the highest version
+   * (ReplacingMergeTree), so replays and updates are harmless.
+   */
+  readonly version: number;
+}
+
+/** Longest page-type path kept per session; later pages still count in the aggregates. */
+export const MAX_SESSION_PATH = 64;
+
+export type SessionCloseReason = 'gap' | 'max_length' | 'campaign' | 'merged' | 'shutdown';
+
+export interface SessionUpdate {
+  readonly kind: 'update';
+  readonly session: SessionSummary;
+  /** The event that caused the update. */
+  readonly event: ClickEvent;
+}
+
+export interface SessionClosed {
+  readonly kind: 'closed';
+  readonly session: SessionSummary;
+  readonly reason: SessionCloseReason;
+  /** For reason 'merged': the session this one became part of. */
+  readonly mergedInto: string | null;
+}
+
+export type SessionOutput = SessionUpdate | SessionClosed;
+
+/** What the CRM knows about a user. */
+export interface Profile {
+  readonly userId: string;
+  /** SHA-256 of the lower-cased, trimmed email, hex; '' when unknown. */
+  readonly emailHash: string;
+  readonly segment: string;
+  readonly lifetimeValue: number;
+  readonly orders: number;
+  /** ms, or null when the user never ordered. */
+  readonly firstOrderAt: number | null;
+  readonly lastOrderAt: number | null;
+  readonly tenureDays: number;
+  readonly churned: boolean;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** When the source last changed the profile, ms. */
+  readonly updatedAt: number;
+}
+
+/** A live score of a visitor, pushed to websockets and kept as a timeline. */
+export interface Score {
+  readonly site: string;
+  readonly visitor: string;
+  readonly sessionId: string;
+  /** Event time of the event that triggered the score. */
+  readonly at: number;
+  /** Calibrated probability that the session converts from here. */
+  readonly propensity: number;
+  /** The Markov chain's conversion probability from the visitor's current state. */
+  readonly markovProbability: number;
+  readonly nextPages: ReadonlyArray<{ readonly pageType: string; readonly probability: number }>;
+  readonly modelVersion: string;
+}
