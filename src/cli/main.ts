@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, createLogger } from '../core/index.js';
 import { loadProcessConfig, maskSecrets, type Config } from '../config/index.js';
 import { Runtime } from '../runtime/index.js';
+import { registerAttributionCommand } from './attribution.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
     .action(async () => {
       await startUntilSignal(loadProcessConfig());
     });
+
+  registerAttributionCommand(program);
 
   return program;
 }
