@@ -13,7 +13,7 @@ export { schemaError, isSegmentType, type SegmentEvent, type SegmentType } from 
 export { encodeEnvelope, decodeEnvelope, type RawEnvelope } from './envelope.js';
 export { topicNames, type TopicNames } from './topics.js';
 export * from './failed/index.js';
-export { visitorKey } from './keys.js';
+export * from './log/index.js';
 export {
   createEventProcessor,
   type EventProcessor,
