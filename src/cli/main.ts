@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, VERSION, createLogger } from '../core/index.js';
 import { loadProcessConfig, maskSecrets, type Config } from '../config/index.js';
-import { Runtime } from '../runtime/index.js';
+import { Runtime, type RuntimeParts } from '../runtime/index.js';
+import { buildApp } from '../gateway/index.js';
+import { GEO_ATTRIBUTION } from '../ingest/index.js';
 import { registerAttributionCommand } from './attribution.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
@@ -24,9 +26,12 @@ export function buildProgram(): Command {
   program
     .command('start')
     .description('run Pathcast until Ctrl-C (embedded log and chdb unless configured otherwise)')
+    .option('--config <file>', 'sites and keys: {"sites": [{"id", "writeKey", "secretKey", ...}]}')
     .option('--demo', 'embedded everything, for a first look')
-    .action(async () => {
-      await startUntilSignal(loadProcessConfig());
+    .action(async (options: { config?: string }) => {
+      await startUntilSignal(
+        loadProcessConfig(options.config === undefined ? {} : { configFile: options.config }),
+      );
     });
 
   registerAttributionCommand(program);
@@ -36,15 +41,45 @@ export function buildProgram(): Command {
 
 async function startUntilSignal(config: Config): Promise<void> {
   const logger = createLogger({ level: config.runtime.logLevel });
-  const runtime = new Runtime(config, { logger });
+  const runtime = new Runtime(config, {
+    logger,
+    buildApp: (parts: RuntimeParts) =>
+      buildApp({
+        sites: config.sites.sites,
+        log: parts.log,
+        topics: parts.topics,
+        geo: parts.geo,
+        clock: parts.clock,
+        logger: parts.logger.child({ component: 'gateway' }),
+        rateLimit: { eventsPerSecond: 200, burst: 2_000 },
+        readiness: [
+          { name: 'log', check: async () => ({ ok: true, detail: parts.log.kind }) },
+          {
+            name: 'clickhouse',
+            check: async () => {
+              const ping = await parts.clickhouse.client.ping();
+              return { ok: ping.success, detail: parts.clickhouse.engine };
+            },
+          },
+        ],
+      }),
+  });
   await runtime.start();
   const status = runtime.status();
-  console.log(
-    `pathcast ${VERSION} is running\n` +
-      `  event log: ${status.log === 'kafka' ? `Kafka at ${config.kafka.brokers.join(',')}` : 'embedded (in memory)'}\n` +
-      `  history:   ${status.history === 'server' ? `ClickHouse server at ${status.historyLocation}` : `embedded chdb in ${status.historyLocation}`}\n` +
-      '  press Ctrl-C to stop',
-  );
+  const lines = [
+    `pathcast ${VERSION} is running`,
+    `  collector: ${status.url ?? '(not listening)'}/v1/batch   tracker: ${status.url ?? ''}/t.js`,
+    `  event log: ${status.log === 'kafka' ? `Kafka at ${config.kafka.brokers.join(',')}` : 'embedded (in memory)'}`,
+    `  history:   ${status.history === 'server' ? `ClickHouse server at ${status.historyLocation}` : `embedded chdb in ${status.historyLocation}`}`,
+  ];
+  if (config.sites.generatedDemo) {
+    const demo = config.sites.sites[0];
+    lines.push(
+      `  site "demo": write key ${demo?.writeKey ?? ''}   secret key ${demo?.secretKey ?? ''}`,
+    );
+  }
+  lines.push(`  ${GEO_ATTRIBUTION}`, '  press Ctrl-C to stop');
+  console.log(lines.join('\n'));
   await new Promise<void>((resolve) => {
     // NOTE: signal listeners do not keep Node's event loop alive; this timer does, until a signal.
     const keepAlive = setInterval(() => undefined, 60_000);

@@ -21,3 +21,4 @@ export {
   type ProcessOutcome,
   type RecordSource,
 } from './process-record.js';
+export * from './enrich/index.js';

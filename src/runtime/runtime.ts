@@ -1,37 +1,79 @@
+import type { FastifyInstance } from 'fastify';
 import {
   LifecycleGuard,
+  closeAll,
   collectProcessMetrics,
+  systemClock,
+  type Clock,
   type Lifecycle,
   type Logger,
 } from '../core/index.js';
 import type { Config } from '../config/index.js';
+import {
+  createEnricher,
+  createEventLog,
+  createEventProcessor,
+  createGeoStep,
+  topicNames,
+  type EventLog,
+  type EventLogOptions,
+  type TopicNames,
+} from '../ingest/index.js';
 import { connectClickHouse, type ClickHouseHandle } from '../storage/index.js';
+import { IngestConsumer, type ClickEventSink } from './ingest-consumer.js';
 
 export interface RuntimeDeps {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Builds the HTTP app; the CLI passes the gateway's buildApp (runtime may not import it). */
+  readonly buildApp?: (parts: RuntimeParts) => Promise<FastifyInstance>;
+  /** Transport tuning (tests, benchmarks). */
+  readonly logOptions?: EventLogOptions;
+  /** Where processed events go; until the sessionizer is wired, counted and dropped. */
+  readonly sink?: ClickEventSink;
+}
+
+/** What the runtime built, for the gateway to serve. */
+export interface RuntimeParts {
+  readonly config: Config;
+  readonly log: EventLog;
+  readonly topics: TopicNames;
+  readonly clickhouse: ClickHouseHandle;
+  readonly geo: (ip: string) => { country: string; ipPrefix: string };
+  readonly clock: Clock;
   readonly logger: Logger;
 }
 
 /** What is running, for the start-up banner and /readyz. */
 export interface RuntimeStatus {
-  readonly log: 'embedded' | 'kafka';
+  readonly log: 'memory' | 'kafka';
   readonly history: 'embedded' | 'server';
   readonly historyLocation: string;
+  /** Where the gateway listens, when it does. */
+  readonly url: string | undefined;
 }
 
+const noopSink: ClickEventSink = { write: async () => undefined };
+
 /**
- * The composition root: wires transports, pipeline and sinks from configuration.
- * Later issues add the event log, sessionizer, models and gateway here; the shape stays
- * start()/close(), with close() flushing in reverse order of start.
+ * The composition root: wires the event log, the processing pipeline, the history store and the
+ * gateway from configuration. close() flushes in reverse order of start.
  */
 export class Runtime implements Lifecycle {
   private readonly config: Config;
+  private readonly deps: RuntimeDeps;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   private readonly guard: LifecycleGuard;
-  private clickhouse: ClickHouseHandle | undefined;
+  private readonly started: Lifecycle[] = [];
+  private parts: RuntimeParts | undefined;
+  private url: string | undefined;
 
   constructor(config: Config, deps: RuntimeDeps) {
     this.config = config;
+    this.deps = deps;
     this.logger = deps.logger;
+    this.clock = deps.clock ?? systemClock;
     this.guard = new LifecycleGuard(
       'runtime',
       () => this.onStart(),
@@ -53,25 +95,75 @@ export class Runtime implements Lifecycle {
   }
 
   private describe(): RuntimeStatus {
-    const ch = this.clickhouse;
+    const ch = this.parts?.clickhouse;
     return {
-      log: this.config.kafka.brokers.length > 0 ? 'kafka' : 'embedded',
+      log: this.parts?.log.kind ?? 'memory',
       history: ch?.engine ?? 'embedded',
       historyLocation:
         ch?.engine === 'server' ? (this.config.clickhouse.url ?? '') : (ch?.path ?? ''),
+      url: this.url,
     };
   }
 
   private async onStart(): Promise<void> {
     collectProcessMetrics();
-    this.clickhouse = await connectClickHouse(this.config.clickhouse, this.config.runtime.dataDir);
-    this.logger.info('runtime_started', { ...this.describe() });
+    const { config, logger, clock } = this;
+    const topics = topicNames(config.kafka.topicPrefix);
+
+    const log = createEventLog(
+      config.kafka,
+      { logger: logger.child({ component: 'log' }), clock },
+      this.deps.logOptions,
+    );
+    await log.start();
+    this.started.push(log);
+    const partitions = config.kafka.partitions;
+    await log.ensureTopics([
+      { name: topics.events, partitions },
+      { name: topics.failedEvents, partitions },
+      { name: topics.scores, partitions },
+      { name: topics.checkpoints, partitions: 1, compacted: true },
+      { name: topics.crmProfiles, partitions: 1, compacted: true },
+    ]);
+
+    const clickhouse = await connectClickHouse(config.clickhouse, config.runtime.dataDir);
+    this.started.push(clickhouse as Lifecycle & ClickHouseHandle);
+
+    const geoStep = createGeoStep();
+    const parts: RuntimeParts = {
+      config,
+      log,
+      topics,
+      clickhouse,
+      geo: (ip) => geoStep.locate(ip),
+      clock,
+      logger,
+    };
+    this.parts = parts;
+
+    const ingest = new IngestConsumer({
+      log,
+      topics,
+      group: config.kafka.group,
+      processor: createEventProcessor({ enricher: createEnricher(), clock }),
+      sink: this.deps.sink ?? noopSink,
+      logger: logger.child({ component: 'ingest' }),
+      onFailure: (error) => logger.error('ingest_failed', { err: error }),
+    });
+    await ingest.start();
+    this.started.push(ingest);
+
+    if (this.deps.buildApp !== undefined) {
+      const app = await this.deps.buildApp(parts);
+      this.url = await app.listen({ host: config.http.host, port: config.http.port });
+      this.started.push({ start: async () => undefined, close: () => app.close() });
+    }
+    logger.info('runtime_started', { ...this.describe() });
   }
 
   private async onClose(): Promise<void> {
-    const ch = this.clickhouse;
-    this.clickhouse = undefined;
-    if (ch !== undefined) await ch.close();
+    const components = this.started.splice(0);
+    await closeAll(components);
     this.logger.info('runtime_closed');
   }
 }
