@@ -5,6 +5,7 @@ import { Runtime, type RuntimeParts } from '../runtime/index.js';
 import { buildApp } from '../gateway/index.js';
 import { GEO_ATTRIBUTION } from '../ingest/index.js';
 import { registerAttributionCommand } from './attribution.js';
+import { registerCrmCommand } from './crm.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     });
 
   registerAttributionCommand(program);
+  registerCrmCommand(program);
 
   return program;
 }

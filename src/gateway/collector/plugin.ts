@@ -97,6 +97,9 @@ export async function collectorPlugin(
     forcedType: string | undefined,
   ): Promise<void> => {
     const started = process.hrtime.bigint();
+    // NOTE: CORS headers go on every answer, refusals included: a browser must be able to read a
+    // 401/403 to stop retrying, instead of seeing it as a network error.
+    allowCors(request, reply);
     const headerKey = basicAuthUser(request.headers.authorization);
     const raw = request.body;
     const decoded = decodeBody(
@@ -121,7 +124,6 @@ export async function collectorPlugin(
     if (origin !== undefined && !originAllowed(site, origin)) {
       return send(reply, 'origin_not_allowed', { origin });
     }
-    allowCors(request, reply);
 
     if (forcedType === undefined && !Array.isArray(fields['batch'])) {
       return send(reply, 'invalid_body', { reason: '"batch" must be an array of events' });

@@ -1,5 +1,6 @@
 /* Pathcast browser tracker: page views (including single-page-app navigation), track and
- * identify, batched and sent with sendBeacon when the page is hidden, retried on failure.
+ * identify. Events are batched (up to 20, or every 2 s) and sent with fetch; what is still queued
+ * when the page is hidden goes with sendBeacon. Failed sends are retried with backoff.
  * Include with <script async src="https://COLLECTOR/t.js" data-write-key="WRITE_KEY"></script>.
  * No dependencies; keep it small (< 5 KB gzipped, checked by a test). */
 (function (w, d) {

@@ -1,0 +1,418 @@
+/**
+ * HTTP collector throughput (QUALITY.md: collector_events_per_s_core >= 150k events/s/core,
+ * batches of ~20, acknowledged only after the log has them).
+ *
+ * The collector runs in a child process (`node --import tsx bench/collector.ts --serve`), so its
+ * CPU time can be measured apart from the load generator's: events accepted / CPU-seconds the
+ * server spent = events/s per core. The child reports process.cpuUsage() over HTTP before and
+ * after each measured run. The load generator (this process) keeps 48 requests in flight over
+ * keep-alive connections, with bodies of 20 realistic events built before the clock starts.
+ *
+ * - Embedded: the in-memory log, with a consumer group in the child that drains and commits,
+ *   as the processor would, so the bounded log never fills (its CPU is counted).
+ * - Kafka: the real broker of `npm run services` (PATHCAST_TEST_KAFKA_BROKERS, default
+ *   127.0.0.1:19092), random topics deleted afterwards; the broker's own CPU is not counted
+ *   (in production it is another machine).
+ * - Peer, same server and same load shape: a trivial fastify route taking one small JSON POST.
+ *
+ * Figures are medians of several runs after a warm-up run. Wall-clock events/s is reported too;
+ * on a 2-core machine it is bounded by the load generator sharing the cores.
+ *
+ * Run: npx tsx bench/run.ts collector   (writes bench/results/collector.json)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchResult, median, type BenchResult } from './result.js';
+
+const BATCH = 20;
+const CONCURRENCY = 48;
+const REQUESTS_PER_RUN = 2_000;
+const RUNS = 5;
+const VISITORS = 5_000;
+const SELF = fileURLToPath(import.meta.url);
+const DEFAULT_KAFKA = '127.0.0.1:19092';
+const BENCH_WRITE_KEY = 'wk_bench_0000000000';
+
+type Mode = 'memory' | 'kafka';
+
+interface CpuSample {
+  readonly user: number;
+  readonly system: number;
+}
+
+interface RunFigures {
+  readonly accepted: number;
+  readonly requests: number;
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+}
+
+// ---------------------------------------------------------------- the server (child process)
+
+async function serve(mode: Mode, brokers: readonly string[]): Promise<void> {
+  // Imported here so the parent (bench/run.ts) does not load the app it only measures.
+  const { silentLogger, systemClock } = await import('../src/core/index.js');
+  const { buildApp } = await import('../src/gateway/index.js');
+  const { createEventLog, topicNames } = await import('../src/ingest/index.js');
+  const { createGeoStep } = await import('../src/ingest/enrich/index.js');
+  const kafkajs = (await import('kafkajs')).default;
+
+  const prefix = `pathcast-bench-${randomBytes(4).toString('hex')}`;
+  const topics = topicNames(prefix);
+  const partitions = 6;
+  const log = createEventLog(
+    {
+      brokers: mode === 'kafka' ? brokers : [],
+      clientId: 'pathcast-bench',
+      topicPrefix: prefix,
+      group: `${prefix}-drain`,
+      partitions,
+      ssl: false,
+      username: undefined,
+      password: undefined,
+    },
+    { logger: silentLogger },
+  );
+  await log.start();
+  await log.ensureTopics([
+    { name: topics.events, partitions },
+    { name: topics.failedEvents, partitions },
+  ]);
+  if (mode === 'memory') {
+    // The processor's part, reduced to committing: keeps the bounded log from filling up.
+    await log.consume({
+      topic: topics.events,
+      group: `${prefix}-drain`,
+      fromBeginning: true,
+      handler: {
+        onBatch: (batch, ctx) => ctx.consumer.commit(batch.partition, batch.nextOffset),
+      },
+    });
+  }
+  const geo = createGeoStep();
+  const app = await buildApp({
+    sites: [
+      {
+        id: 'bench',
+        writeKey: BENCH_WRITE_KEY,
+        secretKey: 'sk_bench_0000000000',
+        allowedOrigins: [],
+        respectDoNotTrack: false,
+      },
+    ],
+    log,
+    topics,
+    geo: (ip) => geo.locate(ip),
+    clock: systemClock,
+    logger: silentLogger,
+    rateLimit: false,
+    readiness: [],
+  });
+  // The peer: fastify's own JSON parsing and reply for one small POST, nothing else.
+  app.post('/peer', async (req) => ({ ok: true, got: typeof req.body }));
+  app.get('/bench/cpu', async () => process.cpuUsage());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no server address');
+
+  const stop = async (): Promise<void> => {
+    await app.close();
+    await log.close();
+    if (mode === 'kafka') {
+      const admin = new kafkajs.Kafka({
+        clientId: 'pathcast-bench',
+        brokers: [...brokers],
+        logLevel: kafkajs.logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [topics.events, topics.failedEvents] });
+      await admin.disconnect();
+    }
+    process.disconnect?.();
+  };
+  process.on('message', (message) => {
+    if (message === 'stop') {
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    }
+  });
+  process.send?.({ port: address.port });
+}
+
+// ---------------------------------------------------------------- the load (this process)
+
+/** One realistic browser event: page or track with the context a tracker sends. */
+function benchEvent(run: string, n: number): Record<string, unknown> {
+  const visitor = n % VISITORS;
+  const path = ['/', '/products/123', '/category/shoes', '/cart', '/checkout'][n % 5] ?? '/';
+  const common = {
+    messageId: `${run}-${n}`,
+    anonymousId: `anon-${visitor.toString(36)}-7f3c9a2e`,
+    timestamp: new Date(Date.now() - (n % 1000)).toISOString(),
+    context: {
+      ip: `203.0.${visitor % 256}.${(visitor * 7) % 256}`,
+      userAgent:
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+        'Chrome/126.0.0.0 Safari/537.36',
+      locale: 'en-GB',
+      page: {
+        url: `https://shop.example${path}?utm_source=newsletter&utm_medium=email`,
+        path,
+        referrer: 'https://www.google.com/',
+        title: 'Shop',
+      },
+      library: { name: 'pathcast.js', version: '1' },
+    },
+  };
+  return n % 3 === 0
+    ? { ...common, type: 'track', event: 'Product Viewed', properties: { sku: `sku-${n % 97}` } }
+    : { ...common, type: 'page', name: 'Shop', properties: { path } };
+}
+
+function collectorBodies(run: string, requests: number): Buffer[] {
+  return Array.from({ length: requests }, (_, r) =>
+    Buffer.from(
+      JSON.stringify({
+        sentAt: new Date().toISOString(),
+        batch: Array.from({ length: BATCH }, (_, i) => benchEvent(run, r * BATCH + i)),
+      }),
+    ),
+  );
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+function send(agent: Agent, url: string, body: Buffer | undefined): Promise<Answer> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      url,
+      {
+        agent,
+        method: body === undefined ? 'GET' : 'POST',
+        headers:
+          body === undefined
+            ? {}
+            : {
+                'content-type': 'application/json',
+                'content-length': String(body.length),
+                authorization: `Basic ${Buffer.from(`${BENCH_WRITE_KEY}:`).toString('base64')}`,
+              },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function cpu(agent: Agent, base: string): Promise<CpuSample> {
+  const answer = await send(agent, `${base}/bench/cpu`, undefined);
+  return JSON.parse(answer.body) as CpuSample;
+}
+
+/** Sends every body with CONCURRENCY in flight; counts the events the answers say were taken. */
+async function measure(
+  agent: Agent,
+  base: string,
+  path: string,
+  bodies: readonly Buffer[],
+  eventsPerRequest: (answer: Answer) => number,
+): Promise<RunFigures> {
+  const before = await cpu(agent, base);
+  const started = performance.now();
+  let next = 0;
+  let accepted = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const answer = await send(agent, `${base}${path}`, bodies[i]);
+      if (answer.status !== 200) {
+        throw new Error(`${path} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+      }
+      accepted += eventsPerRequest(answer);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => worker()));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const after = await cpu(agent, base);
+  const cpuSeconds = (after.user - before.user + after.system - before.system) / 1e6;
+  return { accepted, requests: bodies.length, wallSeconds, cpuSeconds };
+}
+
+interface ServerHandle {
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(mode: Mode, brokers: string): Promise<ServerHandle> {
+  const child: ChildProcess = fork(SELF, ['--serve', mode, brokers], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const port = await new Promise<number>((resolvePromise, reject) => {
+    child.once('message', (message) => resolvePromise((message as { port: number }).port));
+    child.once('error', reject);
+    void exited.then((code) => reject(new Error(`the ${mode} collector exited with ${code}`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.connected) child.send('stop');
+      const code = await exited;
+      if (code !== 0) throw new Error(`the ${mode} collector stopped with exit code ${code}`);
+    },
+  };
+}
+
+interface ModeFigures {
+  readonly perCore: number;
+  readonly wall: number;
+  readonly requestsPerCore: number;
+  readonly samples: readonly RunFigures[];
+  readonly peer?: { readonly perCore: number; readonly wall: number };
+}
+
+async function benchMode(mode: Mode, brokers: string, withPeer: boolean): Promise<ModeFigures> {
+  const server = await startServer(mode, brokers);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    const acceptedOf = (answer: Answer): number =>
+      (JSON.parse(answer.body) as { accepted: number }).accepted;
+    const tag = randomBytes(3).toString('hex');
+    // Warm-up: JIT, connection pool, Kafka producer connection and metadata.
+    await measure(agent, server.base, '/v1/batch', collectorBodies(`w-${tag}`, 500), acceptedOf);
+    const samples: RunFigures[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const bodies = collectorBodies(`r${run}-${tag}`, REQUESTS_PER_RUN);
+      samples.push(await measure(agent, server.base, '/v1/batch', bodies, acceptedOf));
+    }
+    for (const s of samples) {
+      if (s.accepted !== s.requests * BATCH) {
+        throw new Error(`${mode}: ${s.accepted} of ${s.requests * BATCH} events accepted`);
+      }
+    }
+    let peer: ModeFigures['peer'];
+    if (withPeer) {
+      const small = Buffer.from(JSON.stringify({ event: 'Clicked', anonymousId: 'a-1', n: 1 }));
+      const bodies = Array.from({ length: REQUESTS_PER_RUN * 2 }, () => small);
+      await measure(agent, server.base, '/peer', bodies.slice(0, 1000), () => 1);
+      const peerSamples: RunFigures[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        peerSamples.push(await measure(agent, server.base, '/peer', bodies, () => 1));
+      }
+      peer = {
+        perCore: median(peerSamples.map((s) => s.requests / s.cpuSeconds)),
+        wall: median(peerSamples.map((s) => s.requests / s.wallSeconds)),
+      };
+    }
+    return {
+      perCore: median(samples.map((s) => s.accepted / s.cpuSeconds)),
+      wall: median(samples.map((s) => s.accepted / s.wallSeconds)),
+      requestsPerCore: median(samples.map((s) => s.requests / s.cpuSeconds)),
+      samples,
+      ...(peer === undefined ? {} : { peer }),
+    };
+  } finally {
+    agent.destroy();
+    await server.stop();
+  }
+}
+
+const round = (value: number): number => Math.round(value);
+
+export async function run(): Promise<BenchResult> {
+  const configured = process.env['PATHCAST_TEST_KAFKA_BROKERS'];
+  const brokers = configured !== undefined && configured !== '' ? configured : DEFAULT_KAFKA;
+  const embedded = await benchMode('memory', brokers, true);
+  const kafka = await benchMode('kafka', brokers, false);
+  const peer = embedded.peer;
+  const peerNote =
+    peer === undefined
+      ? ''
+      : `; peer (same server): fastify single small POST ${round(peer.perCore)} req/s/core, ` +
+        `the collector ${round(embedded.requestsPerCore)} req/s/core of ${BATCH}-event batches ` +
+        `(${((100 * embedded.requestsPerCore) / peer.perCore).toFixed(0)}% of the peer's rate)`;
+  const samples = (figures: ModeFigures): string =>
+    figures.samples.map((s) => round(s.accepted / s.cpuSeconds)).join(', ');
+  return benchResult(
+    'collector',
+    {
+      collector_events_per_s_core: {
+        value: round(embedded.perCore),
+        unit: 'events/s/core',
+        target: 150_000,
+        better: 'higher',
+        note:
+          `embedded log; server CPU only; median of ${RUNS} runs [${samples(embedded)}]` + peerNote,
+      },
+      collector_events_per_s_core_kafka: {
+        value: round(kafka.perCore),
+        unit: 'events/s/core',
+        target: 150_000,
+        better: 'higher',
+        note: `Kafka ${brokers}, acks=all; collector CPU only (not the broker's); runs [${samples(kafka)}]`,
+      },
+      collector_events_per_s_wall: {
+        value: round(embedded.wall),
+        unit: 'events/s',
+        better: 'higher',
+        note: 'embedded; wall clock, load generator on the same cores',
+      },
+      collector_events_per_s_wall_kafka: {
+        value: round(kafka.wall),
+        unit: 'events/s',
+        better: 'higher',
+        note: 'Kafka; wall clock, load generator and broker on the same cores',
+      },
+      ...(peer === undefined
+        ? {}
+        : {
+            peer_fastify_small_post_req_per_s_core: {
+              value: round(peer.perCore),
+              unit: 'req/s/core',
+              better: 'higher',
+              note: `same server, trivial route; QUALITY.md quotes ~18-22k here; wall ${round(peer.wall)} req/s`,
+            },
+          }),
+    },
+    {
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      requestsPerRun: REQUESTS_PER_RUN,
+      runs: RUNS,
+      embedded: embedded.samples,
+      kafka: kafka.samples,
+    },
+  );
+}
+
+// `node --import tsx bench/collector.ts --serve MODE BROKERS`: the server half, in the child.
+if (resolve(process.argv[1] ?? '') === SELF && process.argv[2] === '--serve') {
+  const mode: Mode = process.argv[3] === 'kafka' ? 'kafka' : 'memory';
+  const brokers = (process.argv[4] ?? DEFAULT_KAFKA).split(',').map((b) => b.trim());
+  serve(mode, brokers).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

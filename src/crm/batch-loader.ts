@@ -1,0 +1,128 @@
+export interface BatchLoaderOptions {
+  /**
+   * How long keys are collected before one query goes out. 0 (the default) collects until the
+   * current turn of the event loop is done (setImmediate): every miss of one batch of events,
+   * however many awaits apart, then shares one query, and no timer delay is added.
+   */
+  readonly windowMs?: number;
+  /** Most keys in one query; a full batch goes out at once. Default 1,000. */
+  readonly maxBatchSize?: number;
+}
+
+interface Waiter<V> {
+  readonly resolve: (value: V | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Coalesces single-key loads into batched `loadMany` calls (the DataLoader pattern): load(key)
+ * returns a promise of that key's value (undefined when the source has none), and all loads
+ * asked for within one window become one call. A failed call fails every load in it.
+ */
+export class BatchLoader<V> {
+  private readonly windowMs: number;
+  private readonly maxBatchSize: number;
+  private readonly loadMany: (keys: string[]) => Promise<ReadonlyMap<string, V>>;
+
+  private pending = new Map<string, Waiter<V>[]>();
+  private scheduled: { cancel: () => void } | undefined;
+  /** Keys of batches sent and not yet answered, with how many batches hold each. */
+  private readonly inFlight = new Map<string, number>();
+  private batchesInFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    loadMany: (keys: string[]) => Promise<ReadonlyMap<string, V>>,
+    options: BatchLoaderOptions = {},
+  ) {
+    this.loadMany = loadMany;
+    this.windowMs = options.windowMs ?? 0;
+    this.maxBatchSize = options.maxBatchSize ?? 1_000;
+    if (!(this.windowMs >= 0)) throw new RangeError('windowMs must be >= 0');
+    if (!(Number.isSafeInteger(this.maxBatchSize) && this.maxBatchSize >= 1)) {
+      throw new RangeError('maxBatchSize must be a whole number >= 1');
+    }
+  }
+
+  load(key: string): Promise<V | undefined> {
+    return new Promise<V | undefined>((resolve, reject) => {
+      const waiters = this.pending.get(key);
+      if (waiters !== undefined) {
+        waiters.push({ resolve, reject });
+        return;
+      }
+      this.pending.set(key, [{ resolve, reject }]);
+      if (this.pending.size >= this.maxBatchSize) this.flush();
+      else this.schedule();
+    });
+  }
+
+  /** Whether the key waits for a batch or is in one that has not answered yet. */
+  isLoading(key: string): boolean {
+    return this.pending.has(key) || this.inFlight.has(key);
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0 || this.batchesInFlight > 0;
+  }
+
+  /** Resolves once nothing waits and no batch is in flight. */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Sends what is pending now, without waiting for the window. */
+  flush(): void {
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const keys = [...batch.keys()];
+    for (let start = 0; start < keys.length; start += this.maxBatchSize) {
+      void this.run(keys.slice(start, start + this.maxBatchSize), batch);
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled !== undefined) return;
+    if (this.windowMs === 0) {
+      const handle = setImmediate(() => this.flush());
+      this.scheduled = { cancel: () => clearImmediate(handle) };
+    } else {
+      const handle = setTimeout(() => this.flush(), this.windowMs);
+      this.scheduled = { cancel: () => clearTimeout(handle) };
+    }
+  }
+
+  private async run(keys: string[], waiters: Map<string, Waiter<V>[]>): Promise<void> {
+    this.batchesInFlight += 1;
+    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    try {
+      let found: ReadonlyMap<string, V>;
+      try {
+        found = await this.loadMany(keys);
+      } catch (error) {
+        for (const key of keys) for (const waiter of waiters.get(key) ?? []) waiter.reject(error);
+        return;
+      }
+      for (const key of keys) {
+        const value = found.get(key);
+        for (const waiter of waiters.get(key) ?? []) waiter.resolve(value);
+      }
+    } finally {
+      for (const key of keys) {
+        const count = (this.inFlight.get(key) ?? 1) - 1;
+        if (count === 0) this.inFlight.delete(key);
+        else this.inFlight.set(key, count);
+      }
+      this.batchesInFlight -= 1;
+      if (!this.busy) {
+        const waiting = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiting) resolve();
+      }
+    }
+  }
+}

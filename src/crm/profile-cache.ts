@@ -1,0 +1,355 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
+import {
+  silentLogger,
+  systemClock,
+  toError,
+  type Clock,
+  type Logger,
+  type Profile,
+} from '../core/index.js';
+import { BatchLoader } from './batch-loader.js';
+import {
+  cacheEntries,
+  cacheHitRatio,
+  cacheHits,
+  cacheMisses,
+  liveUpdates,
+  sourceFetchErrors,
+  sourceFetchedKeys,
+  sourceFetches,
+} from './crm-metrics.js';
+import type { ProfileChange, ProfileSource } from './profile-source.js';
+
+/** Tuning of the cache; every field optional, defaults in PROFILE_CACHE_DEFAULTS. */
+export interface ProfileCacheOptions {
+  /** Most entries, profiles and "unknown user" answers together. Default 100,000. */
+  readonly maxEntries?: number;
+  /** How long a profile is served before it is read again. Default 10 minutes. */
+  readonly ttlMs?: number;
+  /**
+   * How long "no such user" is served. Shorter than ttlMs (default 60 s): a user who signs up
+   * reaches the CRM minutes later, and the session should pick the profile up then.
+   */
+  readonly negativeTtlMs?: number;
+  /** See BatchLoaderOptions.windowMs. Default 0: one query per turn of the event loop. */
+  readonly batchWindowMs?: number;
+  /** Most user ids in one source query. Default 1,000. */
+  readonly maxBatchSize?: number;
+}
+
+export const PROFILE_CACHE_DEFAULTS: Required<ProfileCacheOptions> = {
+  maxEntries: 100_000,
+  ttlMs: 10 * 60_000,
+  negativeTtlMs: 60_000,
+  batchWindowMs: 0,
+  maxBatchSize: 1_000,
+};
+
+export interface ProfileCacheDeps {
+  readonly source: ProfileSource;
+  readonly logger?: Logger;
+  /** For ttl arithmetic; tests pass a ManualClock. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Told of every profile that enters the cache: null when the user has none (or was deleted). */
+export type ProfileListener = (userId: string, profile: Profile | null) => void;
+
+export interface ProfileCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses); NaN before the first lookup. */
+  readonly hitRatio: number;
+  readonly entries: number;
+  /** Batched source queries sent, the user ids in them, and the queries that failed. */
+  readonly fetches: number;
+  readonly fetchedKeys: number;
+  readonly fetchErrors: number;
+}
+
+/** "The source has no such user", cached like a profile (negative caching). */
+const NO_PROFILE: unique symbol = Symbol('no profile');
+type Entry = Profile | typeof NO_PROFILE;
+
+/** Failed source queries are logged at most this often; the rest are counted. */
+const FAILURE_LOG_INTERVAL_MS = 5_000;
+
+/**
+ * The CRM join's view of profiles: an LRU cache (max entries, ttl) whose misses are loaded
+ * through lru-cache's async fetchMethod and batched into one `source.getMany` per window.
+ *
+ * - Stampede-safe: concurrent lookups of a key share lru-cache's one in-flight fetch.
+ * - Negative caching: unknown users are cached as "none" for negativeTtlMs.
+ * - Stale while revalidate: an expired profile is still served while it is read again; if the
+ *   source fails, the old profile stays.
+ * - Live: a source with `subscribe` (the Kafka topic) updates or removes cached entries at once.
+ *
+ * Two ways to read:
+ * - `get(userId)` awaits the profile (batch jobs, the API);
+ * - `peek(userId)` never waits, for the sessionizer's hot path, which cannot await per event: it
+ *   returns the cached answer, or undefined and starts a background fetch. When that fetch (or
+ *   a live update) brings the profile, `onProfile` listeners hear of it, so the pipeline can
+ *   attach the profile to the visitor's open session: late identification fills in later.
+ */
+export class ProfileCache {
+  private readonly source: ProfileSource;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly negativeTtlMs: number;
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly loader: BatchLoader<Profile>;
+  private readonly listeners = new Set<ProfileListener>();
+  private readonly unsubscribe: (() => void) | undefined;
+
+  /** Reused by every peek, which runs synchronously: no allocation on the hot path. */
+  private readonly peekStatus: LRUCache.Status<string, Entry> = {};
+  private readonly peekOptions: LRUCache.GetOptions<string, Entry, unknown>;
+
+  private pendingEmits: Array<readonly [string, Entry]> = [];
+  private hits = 0;
+  private misses = 0;
+  private fetches = 0;
+  private fetchedKeys = 0;
+  private fetchErrors = 0;
+  private lastFailureLogAt = -Infinity;
+  private unloggedFailures = 0;
+  private closed = false;
+
+  constructor(options: ProfileCacheOptions, deps: ProfileCacheDeps) {
+    const resolved = resolveProfileCacheOptions(options);
+    this.source = deps.source;
+    this.logger = (deps.logger ?? silentLogger).child({ component: 'crm_cache' });
+    this.clock = deps.clock ?? systemClock;
+    this.negativeTtlMs = resolved.negativeTtlMs;
+    this.loader = new BatchLoader((keys) => this.loadMany(keys), {
+      windowMs: resolved.batchWindowMs,
+      maxBatchSize: resolved.maxBatchSize,
+    });
+    this.lru = new LRUCache<string, Entry>({
+      max: resolved.maxEntries,
+      ttl: resolved.ttlMs,
+      // lru-cache reads performance.now() by default; an injected clock is read on every check
+      // (ttlResolution 0), the default one at most once a millisecond.
+      ...(deps.clock === undefined ? {} : { perf: deps.clock, ttlResolution: 0 }),
+      // Expired entries stay until refreshed: they are what the refresh serves meanwhile and
+      // what a failed refresh falls back to.
+      noDeleteOnStaleGet: true,
+      // A fetch overtaken by a live update (or invalidate) resolves with undefined instead of
+      // rejecting: get() then reads what replaced it.
+      allowStaleOnFetchAbort: true,
+      fetchMethod: async (userId, _stale, { options }) => {
+        const profile = await this.loader.load(userId);
+        if (profile !== undefined) return profile;
+        options.ttl = this.negativeTtlMs;
+        return NO_PROFILE;
+      },
+      onInsert: (entry, userId) => this.queueEmit(userId, entry),
+    });
+    this.peekOptions = { allowStale: true, status: this.peekStatus };
+    this.unsubscribe = this.source.subscribe?.((change) => this.applyChange(change));
+  }
+
+  /**
+   * The cached answer without waiting: a profile, null (the user has none), or undefined (not
+   * known yet: a fetch is under way, and onProfile will tell when it lands).
+   */
+  peek(userId: string): Profile | null | undefined {
+    if (userId === '') return null;
+    const status = this.peekStatus;
+    status.get = undefined;
+    const entry = this.lru.get(userId, this.peekOptions);
+    const state = status.get;
+    if (entry !== undefined) {
+      this.count(true);
+      if (state === 'stale') this.fetchInBackground(userId);
+      return entry === NO_PROFILE ? null : entry;
+    }
+    this.count(false);
+    if (state !== 'fetching' && state !== 'stale-fetching') this.fetchInBackground(userId);
+    return undefined;
+  }
+
+  /** The profile, or null when the source has none; waits for the source on a miss. */
+  async get(userId: string): Promise<Profile | null> {
+    if (userId === '') return null;
+    const cached = this.lru.get(userId);
+    if (cached !== undefined) {
+      this.count(true);
+      return cached === NO_PROFILE ? null : cached;
+    }
+    this.count(false);
+    // An expired profile is the answer if the source fails; without one, the failure is.
+    const fallback = this.lru.peek(userId, { allowStale: true }) !== undefined;
+    // TRICKY: a live update or invalidate() that lands while the fetch is in flight aborts it,
+    // and lru-cache resolves it with undefined; so does a failed background fetch that this
+    // call joined. The cache is read again, then (once) a fetch of our own decides.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fetched = await this.lru.fetch(userId, { allowStaleOnFetchRejection: fallback });
+      const entry = fetched ?? this.lru.get(userId, { allowStale: true });
+      if (entry !== undefined) return entry === NO_PROFILE ? null : entry;
+    }
+    return null;
+  }
+
+  /** Listens to profiles entering the cache (fetched or live). Returns an unsubscribe function. */
+  onProfile(listener: ProfileListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Forgets a user: the next lookup reads the source. */
+  invalidate(userId: string): void {
+    this.lru.delete(userId);
+  }
+
+  /** Resolves once no source query is pending or in flight and their results are cached. */
+  async whenIdle(): Promise<void> {
+    do {
+      await this.loader.idle();
+      // lru-cache stores a fetched value a few promise reactions after the source answered.
+      await nextTurn();
+    } while (this.loader.busy);
+  }
+
+  stats(): ProfileCacheStats {
+    this.publishGauges();
+    const lookups = this.hits + this.misses;
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      hitRatio: lookups === 0 ? Number.NaN : this.hits / lookups,
+      entries: this.lru.size,
+      fetches: this.fetches,
+      fetchedKeys: this.fetchedKeys,
+      fetchErrors: this.fetchErrors,
+    };
+  }
+
+  /** Stops listening to the source and waits for queries in flight. The source is not closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.listeners.clear();
+    await this.whenIdle();
+  }
+
+  private count(hit: boolean): void {
+    if (hit) {
+      this.hits += 1;
+      cacheHits.inc();
+    } else {
+      this.misses += 1;
+      cacheMisses.inc();
+    }
+    // Gauges are derived; refreshing them every 1,024 lookups keeps the hot path short.
+    if (((this.hits + this.misses) & 1023) === 0) this.publishGauges();
+  }
+
+  private publishGauges(): void {
+    const lookups = this.hits + this.misses;
+    if (lookups > 0) cacheHitRatio.set(this.hits / lookups);
+    cacheEntries.set(this.lru.size);
+  }
+
+  private fetchInBackground(userId: string): void {
+    // On failure an expired profile stays and is served until a refresh succeeds.
+    this.lru.fetch(userId, { allowStaleOnFetchRejection: true }).catch(reportedByLoadMany);
+  }
+
+  private async loadMany(userIds: string[]): Promise<ReadonlyMap<string, Profile>> {
+    const source = this.source.name;
+    this.fetches += 1;
+    this.fetchedKeys += userIds.length;
+    sourceFetches.inc({ source });
+    sourceFetchedKeys.inc({ source }, userIds.length);
+    try {
+      return await this.source.getMany(userIds);
+    } catch (thrown) {
+      this.fetchErrors += 1;
+      sourceFetchErrors.inc({ source });
+      this.logFailure(thrown, userIds.length);
+      throw thrown;
+    } finally {
+      this.publishGauges();
+    }
+  }
+
+  /** One warning per interval, with how many failures it stands for: an outage is not a flood. */
+  private logFailure(thrown: unknown, keys: number): void {
+    this.unloggedFailures += 1;
+    const now = this.clock.now();
+    if (now - this.lastFailureLogAt < FAILURE_LOG_INTERVAL_MS) return;
+    this.logger.warn('crm_profile_fetch_failed', {
+      source: this.source.name,
+      keys,
+      failures: this.unloggedFailures,
+      err: toError(thrown),
+    });
+    this.lastFailureLogAt = now;
+    this.unloggedFailures = 0;
+  }
+
+  private applyChange(change: ProfileChange): void {
+    // Only users the cache holds (or is fetching) are updated; any other user's next lookup
+    // reads the source, which already has the change. NOTE: getRemainingTTL is 0 only for
+    // keys the cache does not hold at all.
+    if (this.lru.getRemainingTTL(change.userId) === 0) return;
+    if (change.profile === null) {
+      liveUpdates.inc({ kind: 'delete' });
+      this.lru.set(change.userId, NO_PROFILE, { ttl: this.negativeTtlMs });
+    } else {
+      liveUpdates.inc({ kind: 'upsert' });
+      this.lru.set(change.userId, change.profile);
+    }
+  }
+
+  /**
+   * Listeners hear of an entry after lru-cache has finished storing it (a microtask later), so
+   * a listener that reads the cache sees the new entry and does not start another fetch.
+   */
+  private queueEmit(userId: string, entry: Entry): void {
+    if (this.listeners.size === 0) return;
+    this.pendingEmits.push([userId, entry]);
+    if (this.pendingEmits.length === 1) queueMicrotask(() => this.emit());
+  }
+
+  private emit(): void {
+    const batch = this.pendingEmits;
+    this.pendingEmits = [];
+    for (const [userId, entry] of batch) {
+      const profile = entry === NO_PROFILE ? null : entry;
+      for (const listener of this.listeners) {
+        try {
+          listener(userId, profile);
+        } catch (thrown) {
+          this.logger.error('crm_profile_listener_failed', { userId, err: toError(thrown) });
+        }
+      }
+    }
+  }
+}
+
+/** Background fetches fail with their batch, which loadMany already counted and logged. */
+function reportedByLoadMany(): void {}
+
+export function resolveProfileCacheOptions(
+  options: ProfileCacheOptions = {},
+): Required<ProfileCacheOptions> {
+  const resolved = { ...PROFILE_CACHE_DEFAULTS };
+  for (const key of Object.keys(PROFILE_CACHE_DEFAULTS) as Array<keyof ProfileCacheOptions>) {
+    const value = options[key];
+    if (value === undefined) continue;
+    const min = key === 'batchWindowMs' ? 0 : 1;
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new RangeError(
+        `profile cache option ${key} must be a whole number >= ${min}: ${value}`,
+      );
+    }
+    resolved[key] = value;
+  }
+  return resolved;
+}
