@@ -9,7 +9,12 @@ export {
   type EventRejection,
 } from './segment/normalize.js';
 export { resolveEventTime, parseTime, type EventTime } from './segment/time.js';
-export { schemaError, isSegmentType, type SegmentEvent, type SegmentType } from './segment/schema.js';
+export {
+  schemaError,
+  isSegmentType,
+  type SegmentEvent,
+  type SegmentType,
+} from './segment/schema.js';
 export { encodeEnvelope, decodeEnvelope, type RawEnvelope } from './envelope.js';
 export { topicNames, type TopicNames } from './topics.js';
 export * from './failed/index.js';
