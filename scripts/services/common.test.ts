@@ -1,7 +1,14 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheRoot, isServiceName, lastLines, servicesRoot } from './common.js';
+import {
+  cacheRoot,
+  DEFAULT_PORTS,
+  isServiceName,
+  lastLines,
+  servicePorts,
+  servicesRoot,
+} from './common.js';
 
 describe('lastLines', () => {
   it.each([
@@ -55,5 +62,27 @@ describe('isServiceName', () => {
     ['', false],
   ])('%s -> %s', (name, expected) => {
     expect(isServiceName(name)).toBe(expected);
+  });
+});
+
+describe('servicePorts', () => {
+  it.each([
+    { offset: undefined, kafka: 19092, postgres: 15432 },
+    { offset: '', kafka: 19092, postgres: 15432 },
+    { offset: '0', kafka: 19092, postgres: 15432 },
+    { offset: '100', kafka: 19192, postgres: 15532 },
+  ])('offset $offset', ({ offset, kafka, postgres }) => {
+    const ports = servicePorts(
+      offset === undefined ? {} : { PATHCAST_SERVICES_PORT_OFFSET: offset },
+    );
+    expect(ports.kafkaBroker).toBe(kafka);
+    expect(ports.postgres).toBe(postgres);
+    expect(ports.clickhouseHttp - DEFAULT_PORTS.clickhouseHttp).toBe(kafka - 19092);
+  });
+
+  it.each(['-1', '1.5', 'abc', '40001', '1e3x'])('refuses offset %j', (offset) => {
+    expect(() => servicePorts({ PATHCAST_SERVICES_PORT_OFFSET: offset })).toThrow(
+      /PATHCAST_SERVICES_PORT_OFFSET/,
+    );
   });
 });

@@ -8,13 +8,37 @@ export const HOST = '127.0.0.1';
  * Non-default ports, so a developer's own Kafka, ClickHouse or PostgreSQL on the usual ports
  * neither collides with ours nor gets mistaken for ours.
  */
-export const PORTS = {
+export const DEFAULT_PORTS = {
   kafkaBroker: 19092,
   kafkaController: 19093,
   clickhouseHttp: 18123,
   clickhouseTcp: 19000,
   postgres: 15432,
 } as const;
+
+export type Ports = { readonly [K in keyof typeof DEFAULT_PORTS]: number };
+
+/**
+ * The ports, shifted by PATHCAST_SERVICES_PORT_OFFSET (default 0): with PATHCAST_SERVICES_DIR,
+ * a second set of services (another checkout, a parallel CI job) runs beside the first.
+ */
+export function servicePorts(env: NodeJS.ProcessEnv = process.env): Ports {
+  const raw = env['PATHCAST_SERVICES_PORT_OFFSET'];
+  const offset = raw === undefined || raw === '' ? 0 : Number(raw);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 40_000) {
+    throw new Error(`PATHCAST_SERVICES_PORT_OFFSET must be an integer 0..40000, not ${raw}`);
+  }
+  const d = DEFAULT_PORTS;
+  return {
+    kafkaBroker: d.kafkaBroker + offset,
+    kafkaController: d.kafkaController + offset,
+    clickhouseHttp: d.clickhouseHttp + offset,
+    clickhouseTcp: d.clickhouseTcp + offset,
+    postgres: d.postgres + offset,
+  };
+}
+
+export const PORTS: Ports = servicePorts();
 
 export const SERVICE_NAMES = ['kafka', 'clickhouse', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
