@@ -6,6 +6,7 @@ import { buildApp } from '../gateway/index.js';
 import { GEO_ATTRIBUTION } from '../ingest/index.js';
 import { registerAttributionCommand } from './attribution.js';
 import { registerCrmCommand } from './crm.js';
+import { registerSimulateCommand } from './simulate.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
 
   registerAttributionCommand(program);
   registerCrmCommand(program);
+  registerSimulateCommand(program);
 
   return program;
 }
