@@ -20,7 +20,12 @@ import {
   type TopicNames,
 } from '../ingest/index.js';
 import { connectClickHouse, type ClickHouseHandle } from '../storage/index.js';
-import { IngestConsumer, type ClickEventSink } from './ingest-consumer.js';
+import { FileCheckpointStore } from './checkpoint-store.js';
+import {
+  PartitionPipeline,
+  type PipelineOptions,
+  type PipelineOutputs,
+} from './partition-pipeline.js';
 
 export interface RuntimeDeps {
   readonly logger: Logger;
@@ -29,8 +34,9 @@ export interface RuntimeDeps {
   readonly buildApp?: (parts: RuntimeParts) => Promise<FastifyInstance>;
   /** Transport tuning (tests, benchmarks). */
   readonly logOptions?: EventLogOptions;
-  /** Where processed events go; until the sessionizer is wired, counted and dropped. */
-  readonly sink?: ClickEventSink;
+  /** Where the pipeline's results go; by default nowhere (until storage is wired). */
+  readonly outputs?: PipelineOutputs;
+  readonly pipeline?: PipelineOptions;
 }
 
 /** What the runtime built, for the gateway to serve. */
@@ -53,7 +59,13 @@ export interface RuntimeStatus {
   readonly url: string | undefined;
 }
 
-const noopSink: ClickEventSink = { write: async () => undefined };
+const discardOutputs: PipelineOutputs = {
+  events: () => undefined,
+  session: () => undefined,
+  identity: () => undefined,
+  flush: async () => undefined,
+  backedUp: () => false,
+};
 
 /**
  * The composition root: wires the event log, the processing pipeline, the history store and the
@@ -141,17 +153,21 @@ export class Runtime implements Lifecycle {
     };
     this.parts = parts;
 
-    const ingest = new IngestConsumer({
-      log,
-      topics,
-      group: config.kafka.group,
-      processor: createEventProcessor({ enricher: createEnricher(), clock }),
-      sink: this.deps.sink ?? noopSink,
-      logger: logger.child({ component: 'ingest' }),
-      onFailure: (error) => logger.error('ingest_failed', { err: error }),
-    });
-    await ingest.start();
-    this.started.push(ingest);
+    const pipeline = new PartitionPipeline(
+      {
+        log,
+        topics,
+        group: config.kafka.group,
+        processor: createEventProcessor({ enricher: createEnricher(), clock }),
+        outputs: this.deps.outputs ?? discardOutputs,
+        checkpoints: new FileCheckpointStore(config.runtime.dataDir),
+        clock,
+        logger: logger.child({ component: 'pipeline' }),
+      },
+      this.deps.pipeline,
+    );
+    await pipeline.start();
+    this.started.push({ start: async () => undefined, close: () => pipeline.close() });
 
     if (this.deps.buildApp !== undefined) {
       const app = await this.deps.buildApp(parts);

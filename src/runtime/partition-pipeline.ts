@@ -1,0 +1,297 @@
+import {
+  counter,
+  gauge,
+  type ClickEvent,
+  type Clock,
+  type Logger,
+  type SessionOutput,
+} from '../core/index.js';
+import type {
+  BatchContext,
+  ConsumerContext,
+  EventLog,
+  EventProcessor,
+  FailedEvent,
+  LogConsumer,
+  PartitionHandler,
+  RecordBatch,
+  TopicNames,
+} from '../ingest/index.js';
+import {
+  PartitionSessionizer,
+  type IdentityLink,
+  type SessionizerOptions,
+} from '../sessionizer/index.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+
+/** Where a partition's results go: storage, scoring, websockets. */
+export interface PipelineOutputs {
+  events(partition: number, events: readonly ClickEvent[]): void;
+  session(partition: number, output: SessionOutput): void;
+  identity(partition: number, link: IdentityLink): void;
+  /** Resolves once everything handed over so far is durable (retrying while a store is down). */
+  flush(): Promise<void>;
+  /** True while outputs are backed up (a slow or absent store): processing waits. */
+  backedUp(): boolean;
+}
+
+export interface PipelineOptions {
+  /** How often a partition's state is checkpointed and its offset committed. Default 5 s. */
+  readonly checkpointIntervalMs?: number;
+  /** How often idle partitions let event time move on (sessions still close). Default 1 s. */
+  readonly tickMs?: number;
+  readonly sessionizer?: SessionizerOptions;
+}
+
+export interface PipelineDeps {
+  readonly log: EventLog;
+  readonly topics: TopicNames;
+  readonly group: string;
+  readonly processor: EventProcessor;
+  readonly outputs: PipelineOutputs;
+  readonly checkpoints: CheckpointStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+interface PartitionState {
+  readonly sessionizer: PartitionSessionizer;
+  /** Offset after the last record processed. */
+  nextOffset: number;
+  /** Offset of the last checkpoint taken. */
+  checkpointedOffset: number;
+  lastCheckpointAt: number;
+  caughtUp: boolean;
+  /** The sessionizer changed without a record (idle closes) since the last checkpoint. */
+  sessionizerChanged: boolean;
+  /** Failed events (invalid or late) not yet written to the failed-events topic. */
+  readonly pendingFailed: FailedEvent[];
+  /** Work on one partition runs one at a time: batches, ticks and checkpoints. */
+  chain: Promise<void>;
+}
+
+const recordsTotal = counter('pathcast_pipeline_records_total', 'Records processed, by outcome', [
+  'outcome',
+]);
+const checkpointsTotal = counter('pathcast_checkpoints_total', 'Partition checkpoints taken');
+const openSessionsGauge = gauge('pathcast_open_sessions', 'Open sessions held by this process');
+
+/**
+ * The processing of one consumer-group member: for each owned partition, events are validated
+ * and enriched, sessionized, and handed to the outputs. Exactly-once effects rest on three
+ * rules, as in Flink and Kafka Streams:
+ * - a checkpoint is (next offset, sessionizer state), taken together after the outputs up to it
+ *   are durable;
+ * - the group's offset is committed only up to a checkpoint;
+ * - on assignment a partition restores its checkpoint and resumes at the checkpoint's offset,
+ *   so replayed records rebuild exactly the state and outputs they built before (outputs are
+ *   idempotent: same ids, same versions).
+ */
+export class PartitionPipeline implements PartitionHandler {
+  private readonly deps: PipelineDeps;
+  private readonly options: Required<Omit<PipelineOptions, 'sessionizer'>> & PipelineOptions;
+  private readonly partitions = new Map<number, PartitionState>();
+  private consumer: LogConsumer | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
+    this.deps = deps;
+    this.options = {
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 5_000,
+      tickMs: options.tickMs ?? 1_000,
+      ...(options.sessionizer === undefined ? {} : { sessionizer: options.sessionizer }),
+    };
+  }
+
+  /** Joins the group on the events topic. */
+  async start(): Promise<LogConsumer> {
+    this.consumer = await this.deps.log.consume({
+      topic: this.deps.topics.events,
+      group: this.deps.group,
+      fromBeginning: true,
+      handler: this,
+      onFailure: (error) => this.deps.logger.error('pipeline_failed', { err: error }),
+    });
+    this.timer = setInterval(() => this.tick(), this.options.tickMs);
+    this.timer.unref();
+    return this.consumer;
+  }
+
+  /** Leaves the group: owned partitions are checkpointed and committed on the way out. */
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer !== undefined) await consumer.close();
+  }
+
+  openSessions(): number {
+    let total = 0;
+    for (const state of this.partitions.values()) total += state.sessionizer.openSessions();
+    return total;
+  }
+
+  async onAssigned(partitions: readonly number[], ctx: ConsumerContext): Promise<void> {
+    this.consumer = ctx.consumer;
+    for (const partition of partitions) {
+      const { topics, group, checkpoints, logger } = this.deps;
+      const pendingFailed: FailedEvent[] = [];
+      const sessionizer = this.newSessionizer(partition, pendingFailed);
+      const saved = await checkpoints.load(topics.events, group, partition);
+      if (saved !== undefined) {
+        sessionizer.restore(saved.state);
+        ctx.consumer.seek(partition, saved.nextOffset);
+      }
+      this.partitions.set(partition, {
+        sessionizer,
+        nextOffset: saved?.nextOffset ?? 0,
+        checkpointedOffset: saved?.nextOffset ?? -1,
+        lastCheckpointAt: this.deps.clock.now(),
+        caughtUp: false,
+        sessionizerChanged: false,
+        pendingFailed,
+        chain: Promise.resolve(),
+      });
+      logger.info('partition_restored', {
+        partition,
+        fromCheckpoint: saved !== undefined,
+        offset: saved?.nextOffset ?? null,
+        openSessions: sessionizer.openSessions(),
+      });
+    }
+    this.updateGauge();
+  }
+
+  async onRevoked(partitions: readonly number[]): Promise<void> {
+    for (const partition of partitions) {
+      const state = this.partitions.get(partition);
+      if (state === undefined) continue;
+      await this.serial(state, () => this.checkpoint(partition, state, true));
+      this.partitions.delete(partition);
+    }
+    this.updateGauge();
+  }
+
+  async onLost(partitions: readonly number[]): Promise<void> {
+    // Another member may own them already and restored the last checkpoint: drop, never commit.
+    for (const partition of partitions) this.partitions.delete(partition);
+    this.updateGauge();
+  }
+
+  async onBatch(batch: RecordBatch, ctx: BatchContext): Promise<void> {
+    const state = this.partitions.get(batch.partition);
+    if (state === undefined) return;
+    await this.serial(state, async () => {
+      const { outputs } = this.deps;
+      while (outputs.backedUp()) {
+        await outputs.flush();
+        await ctx.heartbeat();
+        if (ctx.isStale()) return;
+      }
+      this.process(batch, state);
+      state.caughtUp = batch.nextOffset >= batch.highWatermark;
+      await this.writeFailed(state);
+      if (this.deps.clock.now() - state.lastCheckpointAt >= this.options.checkpointIntervalMs) {
+        await this.checkpoint(batch.partition, state, false);
+      }
+    });
+  }
+
+  private process(batch: RecordBatch, state: PartitionState): void {
+    const { processor, outputs, clock } = this.deps;
+    const events: ClickEvent[] = [];
+    const failed: FailedEvent[] = [];
+    const now = clock.now();
+    for (const record of batch.records) {
+      const outcome = processor(record);
+      if (!outcome.ok) {
+        failed.push(outcome.failed);
+        recordsTotal.inc({ outcome: outcome.failed.reason });
+        continue;
+      }
+      const result = state.sessionizer.process(outcome.value, now, record);
+      recordsTotal.inc({ outcome: result });
+      if (result === 'accepted') events.push(outcome.value);
+    }
+    if (events.length > 0) outputs.events(batch.partition, events);
+    state.pendingFailed.push(...failed);
+    state.nextOffset = batch.nextOffset;
+  }
+
+  private newSessionizer(partition: number, failed: FailedEvent[]): PartitionSessionizer {
+    const { outputs } = this.deps;
+    return new PartitionSessionizer(this.options.sessionizer, {
+      sink: {
+        session: (output) => outputs.session(partition, output),
+        failed: (event) => failed.push(event),
+        identity: (link) => outputs.identity(partition, link),
+      },
+    });
+  }
+
+  private async writeFailed(state: PartitionState): Promise<void> {
+    if (state.pendingFailed.length === 0) return;
+    const failed = state.pendingFailed.splice(0);
+    await this.deps.log.produce(
+      this.deps.topics.failedEvents,
+      failed.map((event) => ({ key: event.site, value: JSON.stringify(event) })),
+    );
+  }
+
+  /**
+   * Outputs up to here made durable, then (offset, state) saved, then the offset committed. A
+   * crash between any two steps replays from the previous checkpoint, which is harmless.
+   */
+  private async checkpoint(
+    partition: number,
+    state: PartitionState,
+    force: boolean,
+  ): Promise<void> {
+    state.lastCheckpointAt = this.deps.clock.now();
+    if (!force && state.nextOffset === state.checkpointedOffset && !state.sessionizerChanged)
+      return;
+    const snapshot = state.sessionizer.snapshot();
+    const nextOffset = state.nextOffset;
+    await this.writeFailed(state);
+    await this.deps.outputs.flush();
+    const { topics, group, checkpoints } = this.deps;
+    await checkpoints.save(topics.events, group, partition, { nextOffset, state: snapshot });
+    state.checkpointedOffset = nextOffset;
+    state.sessionizerChanged = false;
+    checkpointsTotal.inc();
+    const consumer = this.consumer;
+    if (consumer !== undefined && nextOffset > 0) await consumer.commit(partition, nextOffset);
+  }
+
+  /** Idle partitions: event time moves on with the clock, sessions close, state is saved. */
+  private tick(): void {
+    const now = this.deps.clock.now();
+    for (const [partition, state] of this.partitions) {
+      void this.serial(state, async () => {
+        if (state.caughtUp && state.sessionizer.advanceTime(now) > 0)
+          state.sessionizerChanged = true;
+        if (now - state.lastCheckpointAt >= this.options.checkpointIntervalMs) {
+          await this.checkpoint(partition, state, false);
+        }
+      }).catch((error: unknown) => {
+        this.deps.logger.warn('partition_tick_failed', { partition, err: error });
+      });
+    }
+    this.updateGauge();
+  }
+
+  private serial(state: PartitionState, work: () => Promise<void>): Promise<void> {
+    const next = state.chain.then(work);
+    // The chain goes on after a failure; the failure itself is returned to the caller.
+    state.chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private updateGauge(): void {
+    openSessionsGauge.set(this.openSessions());
+  }
+}

@@ -1,0 +1,254 @@
+import { crc32 } from 'node:zlib';
+import { StateError } from '../core/index.js';
+import { ByteReader, ByteWriter } from './byte-codec.js';
+import { pageOfTag, tagOf } from './event-logs.js';
+import { keyHash } from './hash.js';
+import { CLOSE_MODES, type SessionizerConfig } from './options.js';
+import { FLAG_BOT, FLAG_CLOSED } from './session-store.js';
+import { SessionizerState } from './sessionizer-state.js';
+
+/**
+ * The sessionizer's checkpoint: a versioned, checksummed binary image of its logical state —
+ * every session still held (open, or closed and kept for late data) with its event log, the
+ * watermark, the identity links — but none of its layout (slots, free lists, timer buckets, ids
+ * of interned strings). A restore rebuilds the layout, and since no output depends on the layout
+ * (partition-sessionizer.ts sorts what it closes), a restored sessionizer behaves exactly as the
+ * one that wrote the checkpoint would have.
+ *
+ *   "PCSZ" u16:version  body  u32:crc32(everything before)
+ *   body = config, clocks, string table, page-type table, keys with their sessions, identities
+ *
+ * Strings are numbered in the order the sessions first use them (0 is ''), so the same state
+ * always gives the same bytes.
+ */
+const MAGIC = Buffer.from('PCSZ', 'latin1');
+export const CHECKPOINT_VERSION = 1;
+
+const NONE = -1;
+const PERSISTED_FLAGS = FLAG_BOT | FLAG_CLOSED;
+
+export function encodeCheckpoint(state: SessionizerState): Buffer {
+  const { store, logs } = state;
+  const strings = new Numbering((id) => state.strings.name(id));
+  const pages = new Numbering((id) => state.pages.name(id));
+  // Keys in the order of their first session's slot: a restore allocates slots in checkpoint
+  // order, so a restored sessionizer writes the very same bytes again.
+  const heads = [...state.keys.slots()].sort((a, b) => a - b);
+  const keys: (readonly [number, string, number])[] = [];
+  for (const head of heads) {
+    let count = 0;
+    for (let slot = head; slot !== NONE; slot = store.next[slot] ?? NONE) {
+      count += 1;
+      for (const column of [store.entry, store.landing, store.exit]) {
+        strings.number(column[slot] ?? 0);
+      }
+      strings.number(store.currency[slot] ?? 0);
+      strings.number(store.userId[slot] ?? 0);
+      const n = logs.length[slot] ?? 0;
+      for (let i = 0; i < n; i++) pages.number(pageOfTag(logs.word(slot, i, 2)));
+    }
+    keys.push([head, store.visitor[head] ?? '', count]);
+  }
+
+  const out = new ByteWriter();
+  out.bytes(MAGIC);
+  out.u16(CHECKPOINT_VERSION);
+  writeConfig(out, state.config);
+  out.f64(state.maxEventTime);
+  out.f64(state.watermark);
+  out.f64(state.lastArrival);
+  strings.write(out);
+  pages.write(out);
+  out.u32(keys.length);
+  for (const [head, visitor, count] of keys) {
+    out.str(state.siteOf(head));
+    out.str(visitor);
+    out.u32(count);
+    for (let slot = head; slot !== NONE; slot = store.next[slot] ?? NONE) {
+      out.f64(store.start[slot] ?? 0);
+      out.u32(store.endOffset[slot] ?? 0);
+      out.u32(store.exitOffset[slot] ?? 0);
+      out.u32(store.events[slot] ?? 0);
+      out.u32(store.pageviews[slot] ?? 0);
+      out.u32(store.conversions[slot] ?? 0);
+      out.f64(store.revenue[slot] ?? 0);
+      out.u32(store.version[slot] ?? 0);
+      out.u32(strings.number(store.entry[slot] ?? 0));
+      out.u32(strings.number(store.landing[slot] ?? 0));
+      out.u32(strings.number(store.exit[slot] ?? 0));
+      out.u32(strings.number(store.currency[slot] ?? 0));
+      out.u32(strings.number(store.userId[slot] ?? 0));
+      out.u8((store.flags[slot] ?? 0) & PERSISTED_FLAGS);
+      const n = logs.length[slot] ?? 0;
+      out.u16(n);
+      for (let i = 0; i < n; i++) {
+        const tag = logs.word(slot, i, 2);
+        out.u32(logs.word(slot, i, 0));
+        out.u32(logs.word(slot, i, 1));
+        out.u32(tagOf(pages.number(pageOfTag(tag)), tag));
+      }
+    }
+  }
+  out.u32(state.identities.size);
+  for (const [site, anonymousId, userId] of state.identities.entries()) {
+    out.str(site);
+    out.str(anonymousId);
+    out.str(userId);
+  }
+  const body = out.finish();
+  const sealed = Buffer.allocUnsafe(body.length + 4);
+  body.copy(sealed);
+  sealed.writeUInt32LE(crc32(body), body.length);
+  return sealed;
+}
+
+/**
+ * A fresh state holding the checkpoint's content; throws StateError when the checkpoint is
+ * corrupt, of another version, or was written under other options.
+ */
+export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): SessionizerState {
+  if (buffer.length < MAGIC.length + 6 || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new StateError('checkpoint_corrupt', 'not a sessionizer checkpoint');
+  }
+  const bodyEnd = buffer.length - 4;
+  if (crc32(buffer.subarray(0, bodyEnd)) !== buffer.readUInt32LE(bodyEnd)) {
+    throw new StateError('checkpoint_corrupt', 'sessionizer checkpoint checksum mismatch');
+  }
+  const input = new ByteReader(buffer, MAGIC.length, bodyEnd);
+  const version = input.u16();
+  if (version !== CHECKPOINT_VERSION) {
+    throw new StateError(
+      'checkpoint_version',
+      `sessionizer checkpoint version ${version}, this build reads ${CHECKPOINT_VERSION}`,
+    );
+  }
+  checkConfig(input, config);
+  const state = new SessionizerState(config);
+  state.maxEventTime = input.f64();
+  state.watermark = input.f64();
+  state.lastArrival = input.f64();
+  const strings = readTable(input);
+  const pages = readTable(input);
+  const name = (table: readonly string[], index: number): string => {
+    const value = table[index];
+    if (value === undefined) throw new StateError('checkpoint_corrupt', `bad string ${index}`);
+    return value;
+  };
+  const { store, logs } = state;
+  const scheduled: number[] = [];
+  for (let k = input.u32(); k > 0; k--) {
+    const siteId = state.siteId(input.str());
+    const visitor = input.str();
+    let prev = NONE;
+    let head = NONE;
+    for (let n = input.u32(); n > 0; n--) {
+      const slot = store.alloc();
+      store.site[slot] = siteId;
+      store.visitor[slot] = visitor;
+      store.hash[slot] = keyHash(visitor, siteId);
+      store.start[slot] = input.f64();
+      store.endOffset[slot] = input.u32();
+      store.exitOffset[slot] = input.u32();
+      store.events[slot] = input.u32();
+      store.pageviews[slot] = input.u32();
+      store.conversions[slot] = input.u32();
+      store.revenue[slot] = input.f64();
+      store.version[slot] = input.u32();
+      for (const column of [store.entry, store.landing, store.exit, store.currency, store.userId]) {
+        column[slot] = state.strings.intern(name(strings, input.u32()));
+      }
+      store.flags[slot] = (store.flags[slot] ?? 0) | (input.u8() & PERSISTED_FLAGS);
+      if (store.hasFlag(slot, FLAG_CLOSED)) state.closedCount += 1;
+      const entries = input.u16();
+      logs.open(slot, entries);
+      for (let i = 0; i < entries; i++) {
+        const offset = input.u32();
+        const fp = input.u32();
+        const tag = input.u32();
+        const page = pageOfTag(tag);
+        const id = page === 0 ? 0 : state.pages.intern(name(pages, page));
+        logs.push(slot, offset, fp, tagOf(id, tag));
+      }
+      state.link(slot, prev, head, store.hash[slot] ?? 0);
+      if (head === NONE) head = slot;
+      prev = slot;
+      scheduled.push(slot);
+    }
+  }
+  // Due times depend on the next session of the key, so they are set once all are linked.
+  for (const slot of scheduled) state.schedule(slot);
+  for (let n = input.u32(); n > 0; n--) {
+    state.identities.link(input.str(), input.str(), input.str());
+  }
+  if (input.remaining !== 0) {
+    throw new StateError('checkpoint_corrupt', `${input.remaining} unread checkpoint bytes`);
+  }
+  return state;
+}
+
+/** Dense numbering of the interned ids a checkpoint uses, in first-use order (0 stays ''). */
+class Numbering {
+  private readonly index = new Map<number, number>([[0, 0]]);
+  private readonly names: string[] = [];
+  private readonly nameOf: (id: number) => string;
+
+  constructor(nameOf: (id: number) => string) {
+    this.nameOf = nameOf;
+  }
+
+  number(id: number): number {
+    const known = this.index.get(id);
+    if (known !== undefined) return known;
+    this.names.push(this.nameOf(id));
+    const assigned = this.names.length;
+    this.index.set(id, assigned);
+    return assigned;
+  }
+
+  write(out: ByteWriter): void {
+    out.u32(this.names.length);
+    for (const name of this.names) out.str(name);
+  }
+}
+
+function readTable(input: ByteReader): string[] {
+  const table = [''];
+  for (let n = input.u32(); n > 0; n--) table.push(input.str());
+  return table;
+}
+
+const CONFIG_FIELDS = [
+  'gapMs',
+  'maxLengthMs',
+  'outOfOrdernessMs',
+  'allowedLatenessMs',
+  'idleTimeoutMs',
+  'maxLeadOverReceivedMs',
+  'maxTrackedEvents',
+  'maxIdentities',
+] as const;
+
+function writeConfig(out: ByteWriter, config: SessionizerConfig): void {
+  for (const field of CONFIG_FIELDS) out.f64(config[field]);
+  out.u8(config.splitOnCampaign ? 1 : 0);
+  out.u8(CLOSE_MODES.indexOf(config.closeMode));
+}
+
+// NOTE: a checkpoint is only meaningful under the rules that built it (a different gap would
+// have cut other sessions), so a restore under other options is refused rather than guessed at.
+function checkConfig(input: ByteReader, config: SessionizerConfig): void {
+  const mismatch = (field: string, was: unknown, now: unknown): StateError =>
+    new StateError(
+      'checkpoint_config_mismatch',
+      `sessionizer checkpoint was written with ${field}=${String(was)}, this sessionizer has ${String(now)}`,
+    );
+  for (const field of CONFIG_FIELDS) {
+    const was = input.f64();
+    if (was !== config[field]) throw mismatch(field, was, config[field]);
+  }
+  const split = input.u8() === 1;
+  if (split !== config.splitOnCampaign)
+    throw mismatch('splitOnCampaign', split, config.splitOnCampaign);
+  const mode = CLOSE_MODES[input.u8()];
+  if (mode !== config.closeMode) throw mismatch('closeMode', mode, config.closeMode);
+}

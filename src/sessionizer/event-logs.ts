@@ -1,0 +1,256 @@
+/**
+ * Each session's remembered events, sorted by event time, in one shared Uint32Array.
+ *
+ * An entry is three words: the event's time as ms after the session start, a 32-bit fingerprint
+ * of its id, and a tag = (page-type id << 8) | 8 more fingerprint bits (page-type id 0 = not a
+ * page view). The log serves three purposes at once: dedupe (a resent id is found by its
+ * fingerprint), the page-type path in event-time order (late page views are inserted where they
+ * belong), and the landing page (the first page entry).
+ *
+ * Storage is a slab allocator: blocks of 1, 2, 4, ... entries, one free list per size class, so
+ * a session's log costs one block and no JS object. A log holds at most `maxEntries`: the
+ * earliest events by time (an earlier arrival evicts the latest entry), so what is remembered
+ * does not depend on arrival order.
+ */
+const WORDS = 3;
+const NONE = -1;
+
+export function tagOf(pageId: number, extra: number): number {
+  if (pageId > 0xff_ffff) throw new RangeError(`page-type id ${pageId} does not fit 24 bits`);
+  return ((pageId << 8) | (extra & 0xff)) >>> 0;
+}
+
+export function pageOfTag(tag: number): number {
+  return tag >>> 8;
+}
+
+export class EventLogs {
+  pool = new Uint32Array(3 * 1024);
+  /** Word offset of each slot's block, its entry count and its size class (capacity 2^class). */
+  block = new Int32Array(0);
+  length = new Uint16Array(0);
+  sizeClass = new Uint8Array(0);
+  readonly maxEntries: number;
+  private top = 0;
+  private readonly freeHeads: number[];
+
+  constructor(maxEntries: number) {
+    this.maxEntries = maxEntries;
+    this.freeHeads = new Array<number>(classFor(maxEntries) + 1).fill(NONE);
+  }
+
+  /** Grows the per-slot columns to `slots`. */
+  resize(slots: number): void {
+    this.block = grownInt32(this.block, slots);
+    const length = new Uint16Array(slots);
+    length.set(this.length);
+    this.length = length;
+    const sizeClass = new Uint8Array(slots);
+    sizeClass.set(this.sizeClass);
+    this.sizeClass = sizeClass;
+  }
+
+  /** Words held by blocks in use or on free lists (the pool's high-water mark). */
+  get usedWords(): number {
+    return this.top;
+  }
+
+  /** Gives `slot` an empty log with room for `capacity` entries. */
+  open(slot: number, capacity = 1): void {
+    const cls = classFor(Math.min(Math.max(capacity, 1), this.maxEntries));
+    this.block[slot] = this.alloc(cls);
+    this.sizeClass[slot] = cls;
+    this.length[slot] = 0;
+  }
+
+  /** Frees the log (if any); `onTag` sees every entry's tag (to release page-type references). */
+  close(slot: number, onTag: (tag: number) => void): void {
+    const base = this.block[slot] ?? NONE;
+    if (base === NONE) return;
+    const n = this.length[slot] ?? 0;
+    for (let i = 0; i < n; i++) onTag(this.pool[base + i * WORDS + 2] ?? 0);
+    this.free(base, this.sizeClass[slot] ?? 0);
+    this.block[slot] = NONE;
+    this.length[slot] = 0;
+  }
+
+  /**
+   * Inserts an entry after all entries at the same or an earlier offset. When the log is full,
+   * an entry later than all others is not kept (returns false) and an earlier one evicts the
+   * latest entry, whose tag goes to `onDrop`.
+   */
+  insert(
+    slot: number,
+    offset: number,
+    fp: number,
+    tag: number,
+    onDrop: (tag: number) => void,
+  ): boolean {
+    let n = this.length[slot] ?? 0;
+    let base = this.block[slot] ?? 0;
+    const at = this.upperBound(base, n, offset);
+    if (n === this.maxEntries) {
+      if (at === n) return false;
+      n -= 1;
+      onDrop(this.pool[base + n * WORDS + 2] ?? 0);
+    } else if (n === 1 << (this.sizeClass[slot] ?? 0)) {
+      base = this.growBlock(slot, n + 1);
+    }
+    const pool = this.pool;
+    if (at < n) pool.copyWithin(base + (at + 1) * WORDS, base + at * WORDS, base + n * WORDS);
+    const p = base + at * WORDS;
+    pool[p] = offset;
+    pool[p + 1] = fp;
+    pool[p + 2] = tag;
+    this.length[slot] = n + 1;
+    return true;
+  }
+
+  /** Whether an entry with this 40-bit fingerprint is in the log (whatever its time). */
+  has(slot: number, fp: number, extra: number): boolean {
+    const base = this.block[slot] ?? 0;
+    const end = base + (this.length[slot] ?? 0) * WORDS;
+    const pool = this.pool;
+    for (let p = base; p < end; p += WORDS) {
+      if (pool[p + 1] === fp && ((pool[p + 2] ?? 0) & 0xff) === extra) return true;
+    }
+    return false;
+  }
+
+  /** Adds `delta` to every offset: the session's start moved `delta` ms earlier. */
+  rebase(slot: number, delta: number): void {
+    const base = this.block[slot] ?? 0;
+    const end = base + (this.length[slot] ?? 0) * WORDS;
+    for (let p = base; p < end; p += WORDS) this.pool[p] = (this.pool[p] ?? 0) + delta;
+  }
+
+  /**
+   * Appends `src`'s entries (offsets + `delta`) to `dst` and frees `src`'s block. The caller
+   * guarantees they all come after `dst`'s entries (a later session merged into an earlier one).
+   */
+  absorb(dst: number, src: number, delta: number, onDrop: (tag: number) => void): void {
+    const srcBase = this.block[src] ?? 0;
+    const srcLength = this.length[src] ?? 0;
+    const n = this.length[dst] ?? 0;
+    const keep = Math.min(srcLength, this.maxEntries - n);
+    let base = this.block[dst] ?? 0;
+    if (n + keep > 1 << (this.sizeClass[dst] ?? 0)) base = this.growBlock(dst, n + keep);
+    const pool = this.pool;
+    for (let i = 0; i < srcLength; i++) {
+      const from = srcBase + i * WORDS;
+      if (i >= keep) {
+        onDrop(pool[from + 2] ?? 0);
+        continue;
+      }
+      const to = base + (n + i) * WORDS;
+      pool[to] = (pool[from] ?? 0) + delta;
+      pool[to + 1] = pool[from + 1] ?? 0;
+      pool[to + 2] = pool[from + 2] ?? 0;
+    }
+    this.length[dst] = n + keep;
+    this.free(srcBase, this.sizeClass[src] ?? 0);
+    this.block[src] = NONE;
+    this.length[src] = 0;
+  }
+
+  /** Offset of the first page entry, or -1 when the log has none. */
+  firstPageOffset(slot: number): number {
+    const base = this.block[slot] ?? 0;
+    const end = base + (this.length[slot] ?? 0) * WORDS;
+    for (let p = base; p < end; p += WORDS) {
+      if ((this.pool[p + 2] ?? 0) >>> 8 !== 0) return this.pool[p] ?? 0;
+    }
+    return -1;
+  }
+
+  /** Names (through `name`) of the first `limit` page entries' page types, in time order. */
+  pages(slot: number, limit: number, name: (id: number) => string): string[] {
+    const out: string[] = [];
+    const base = this.block[slot] ?? 0;
+    const end = base + (this.length[slot] ?? 0) * WORDS;
+    for (let p = base; p < end && out.length < limit; p += WORDS) {
+      const page = (this.pool[p + 2] ?? 0) >>> 8;
+      if (page !== 0) out.push(name(page));
+    }
+    return out;
+  }
+
+  /** Word `field` (0 offset, 1 fingerprint, 2 tag) of entry `index`. */
+  word(slot: number, index: number, field: 0 | 1 | 2): number {
+    return this.pool[(this.block[slot] ?? 0) + index * WORDS + field] ?? 0;
+  }
+
+  /** Appends an entry as is, for a restore that replays entries in order. */
+  push(slot: number, offset: number, fp: number, tag: number): void {
+    const n = this.length[slot] ?? 0;
+    let base = this.block[slot] ?? 0;
+    if (n === 1 << (this.sizeClass[slot] ?? 0)) base = this.growBlock(slot, n + 1);
+    const p = base + n * WORDS;
+    this.pool[p] = offset;
+    this.pool[p + 1] = fp;
+    this.pool[p + 2] = tag;
+    this.length[slot] = n + 1;
+  }
+
+  /** First index whose offset is greater than `offset` (binary search). */
+  private upperBound(base: number, n: number, offset: number): number {
+    // NOTE: most events arrive in order, so check the end first.
+    if (n === 0 || (this.pool[base + (n - 1) * WORDS] ?? 0) <= offset) return n;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.pool[base + mid * WORDS] ?? 0) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Moves the slot's entries to a block with room for `needed`; returns the new base. */
+  private growBlock(slot: number, needed: number): number {
+    const oldClass = this.sizeClass[slot] ?? 0;
+    const cls = classFor(needed);
+    const fresh = this.alloc(cls);
+    // NOTE: alloc may have replaced the pool; read the old block only after it.
+    const old = this.block[slot] ?? 0;
+    const n = this.length[slot] ?? 0;
+    this.pool.copyWithin(fresh, old, old + n * WORDS);
+    this.free(old, oldClass);
+    this.block[slot] = fresh;
+    this.sizeClass[slot] = cls;
+    return fresh;
+  }
+
+  private alloc(cls: number): number {
+    const head = this.freeHeads[cls] ?? NONE;
+    if (head !== NONE) {
+      this.freeHeads[cls] = (this.pool[head] ?? 0) - 1;
+      return head;
+    }
+    const words = (1 << cls) * WORDS;
+    if (this.top + words > this.pool.length) {
+      const next = new Uint32Array(Math.max(this.top + words, Math.ceil(this.pool.length * 1.5)));
+      next.set(this.pool.subarray(0, this.top));
+      this.pool = next;
+    }
+    const block = this.top;
+    this.top += words;
+    return block;
+  }
+
+  private free(block: number, cls: number): void {
+    // The free list is threaded through the blocks' first words (next + 1; 0 ends the list).
+    this.pool[block] = (this.freeHeads[cls] ?? NONE) + 1;
+    this.freeHeads[cls] = block;
+  }
+}
+
+function classFor(entries: number): number {
+  return entries <= 1 ? 0 : 32 - Math.clz32(entries - 1);
+}
+
+function grownInt32(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size);
+  next.set(old);
+  return next;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { keyHash } from './hash.js';
+import { KeyTable } from './key-table.js';
+import { prng } from './test-support.js';
+
+describe('KeyTable', () => {
+  it('agrees with a Map under random inserts, head changes and removals', () => {
+    const random = prng(3);
+    const capacity = 20_000;
+    const source = {
+      site: new Int32Array(capacity),
+      visitor: new Array<string>(capacity).fill(''),
+      hash: new Uint32Array(capacity),
+    };
+    const table = new KeyTable(source);
+    const model = new Map<string, number>();
+    const free = Array.from({ length: capacity }, (_, i) => capacity - 1 - i);
+    const keyOf = (site: number, visitor: string) => `${site}|${visitor}`;
+    let mismatches = 0;
+    for (let step = 0; step < 30_000; step++) {
+      const site = 1 + Math.floor(random() * 3);
+      // Few distinct visitors, so keys come back after they were removed.
+      const visitor = `visitor-${Math.floor(random() * 5_000)}`;
+      const key = keyOf(site, visitor);
+      const held = model.get(key);
+      const hash = keyHash(visitor, site);
+      if (table.find(site, visitor, hash) !== (held ?? -1)) mismatches += 1;
+      if (held === undefined) {
+        const slot = free.pop() ?? -1;
+        source.site[slot] = site;
+        source.visitor[slot] = visitor;
+        source.hash[slot] = hash;
+        table.insert(slot, hash);
+        model.set(key, slot);
+      } else if (random() < 0.3) {
+        const slot = free.pop() ?? -1;
+        source.site[slot] = site;
+        source.visitor[slot] = visitor;
+        source.hash[slot] = hash;
+        table.replace(held, slot, hash);
+        free.push(held);
+        model.set(key, slot);
+      } else {
+        table.remove(held, hash);
+        free.push(held);
+        model.delete(key);
+      }
+      if (table.size !== model.size) mismatches += 1;
+    }
+    expect(mismatches).toBe(0);
+    expect([...table.slots()].sort((a, b) => a - b)).toEqual(
+      [...model.values()].sort((a, b) => a - b),
+    );
+    for (const [key, slot] of model) {
+      const [site, visitor] = key.split('|');
+      expect(table.find(Number(site), visitor ?? '', keyHash(visitor ?? '', Number(site)))).toBe(
+        slot,
+      );
+    }
+    expect(table.find(9, 'visitor-1', keyHash('visitor-1', 9))).toBe(-1);
+  });
+
+  it('throws on a slot that is not a head (a programmer error)', () => {
+    const visitor = ['a', 'b', 'c', 'd'];
+    const hash = Uint32Array.from(visitor, (v) => keyHash(v, 0));
+    const table = new KeyTable({ site: new Int32Array(4), visitor, hash });
+    table.insert(0, keyHash('a', 0));
+    expect(() => table.remove(1, keyHash('b', 0))).toThrow(RangeError);
+  });
+});

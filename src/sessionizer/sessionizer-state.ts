@@ -1,0 +1,167 @@
+import { EventLogs, pageOfTag } from './event-logs.js';
+import { keyHash, keyHashOf, type VisitorHash } from './hash.js';
+import { IdentityMap } from './identity-map.js';
+import { KeyTable } from './key-table.js';
+import type { SessionizerConfig } from './options.js';
+import { FLAG_CLOSED, SessionStore } from './session-store.js';
+import { StringTable } from './string-table.js';
+import { TimerWheel } from './timer-wheel.js';
+
+const NONE = -1;
+
+/**
+ * Everything one partition's sessionizer holds, in one place so a checkpoint can write and read
+ * it whole. The rules that change it live in partition-sessionizer.ts and session-mutations.ts.
+ *
+ * A visitor key's sessions form a list sorted by start time (`store.next`), its head in `keys`.
+ * Sessions of one key never overlap; usually there is one, briefly two or three (a closed one
+ * kept for late data beside a new one).
+ */
+export class SessionizerState {
+  readonly config: SessionizerConfig;
+  readonly strings = new StringTable();
+  /** Sites are few and never released, so their ids are stable (and cacheable per event). */
+  readonly sites = new StringTable();
+  /** Page types get their own table so their ids stay small (they are packed into 24 bits). */
+  readonly pages = new StringTable();
+  readonly logs: EventLogs;
+  readonly timers = new TimerWheel();
+  readonly store: SessionStore;
+  readonly identities: IdentityMap;
+  /** (site, visitor) -> earliest session of that key. */
+  readonly keys: KeyTable;
+  /** Largest event time seen (capped by receivedAt + maxLeadOverReceivedMs). */
+  maxEventTime = Number.NEGATIVE_INFINITY;
+  watermark = Number.NEGATIVE_INFINITY;
+  /** Processing time of the latest event, for idle detection. */
+  lastArrival = Number.NEGATIVE_INFINITY;
+  /** Sessions whose close was emitted but which are kept for late data (eager mode). */
+  closedCount = 0;
+
+  constructor(config: SessionizerConfig) {
+    this.config = config;
+    this.logs = new EventLogs(config.maxTrackedEvents);
+    this.identities = new IdentityMap(config.maxIdentities);
+    this.store = new SessionStore((capacity) => {
+      this.logs.resize(capacity);
+      this.timers.resize(capacity);
+    });
+    this.keys = new KeyTable(this.store);
+  }
+
+  private lastSite = '';
+  private lastSiteId = 0;
+
+  /** The site's id, assigned on first sight. */
+  siteId(site: string): number {
+    if (site === this.lastSite) return this.lastSiteId;
+    let id = this.sites.lookup(site);
+    if (id < 0) id = this.sites.intern(site);
+    this.lastSite = site;
+    this.lastSiteId = id;
+    return id;
+  }
+
+  /** The earliest session of (site, visitor), or -1; `hash` when the caller has it. */
+  head(site: string, visitor: string, hash?: VisitorHash): number {
+    const siteId = this.siteId(site);
+    const bucket = hash === undefined ? keyHash(visitor, siteId) : keyHashOf(hash, siteId);
+    return this.keys.find(siteId, visitor, bucket);
+  }
+
+  /** Key-table hash of the slot's key. */
+  keyHashOf(slot: number): number {
+    return this.store.hash[slot] ?? 0;
+  }
+
+  siteOf(slot: number): string {
+    return this.sites.name(this.store.site[slot] ?? 0);
+  }
+
+  /** A page type's name (a stable callback). */
+  readonly pageName = (id: number): string => this.pages.name(id);
+
+  /** Releases the page-type reference of a log entry's tag (a stable callback). */
+  readonly releaseTag = (tag: number): void => {
+    this.pages.release(pageOfTag(tag));
+  };
+
+  /**
+   * The last event time this session can still take, so also when it ends once the watermark
+   * passes: its inactivity gap, its max length, or the start of the next session of its key
+   * (which began with a max-length or campaign cut).
+   */
+  closeKey(slot: number): number {
+    const { store, config } = this;
+    const start = store.start[slot] ?? 0;
+    let key = Math.min(store.end(slot) + config.gapMs, start + config.maxLengthMs - 1);
+    const next = store.next[slot] ?? NONE;
+    if (next !== NONE) key = Math.min(key, (store.start[next] ?? 0) - 1);
+    return key;
+  }
+
+  /** When the watermark must next look at this session: its close, or its purge once closed. */
+  dueOf(slot: number): number {
+    const closed = this.store.hasFlag(slot, FLAG_CLOSED);
+    const delay = closed || this.config.closeMode === 'final' ? this.config.allowedLatenessMs : 0;
+    return this.closeKey(slot) + delay;
+  }
+
+  /**
+   * (Re)schedules the slot at its due time. Needed when the due time may have come earlier
+   * (a new session, a start moved back, a new successor, a reopen); a later one is corrected
+   * lazily when its old bucket comes up (timer-wheel.ts).
+   */
+  schedule(slot: number): void {
+    this.timers.schedule(slot, this.dueOf(slot));
+  }
+
+  /** The session before `slot` in its key's list, or -1 (`hash`: keyHashOf(slot)). */
+  previous(slot: number, hash: number): number {
+    const { store } = this;
+    let cur = this.keys.find(store.site[slot] ?? 0, store.visitor[slot] ?? '', hash);
+    let prev = NONE;
+    while (cur !== NONE && cur !== slot) {
+      prev = cur;
+      cur = store.next[cur] ?? NONE;
+    }
+    return prev;
+  }
+
+  /**
+   * Links a fresh slot (its site and visitor set) into its key's list after `prev`, or as the
+   * new head before `head` (-1: the key's first session); `hash` is keyHashOf(slot).
+   */
+  link(slot: number, prev: number, head: number, hash: number): void {
+    const { store } = this;
+    if (prev === NONE) {
+      store.next[slot] = head;
+      if (head === NONE) this.keys.insert(slot, hash);
+      else this.keys.replace(head, slot, hash);
+    } else {
+      store.next[slot] = store.next[prev] ?? NONE;
+      store.next[prev] = slot;
+    }
+  }
+
+  /** Drops a session from state: its list link, timer, strings, log and slot. */
+  retire(slot: number): void {
+    const { store } = this;
+    const hash = this.keyHashOf(slot);
+    const prev = this.previous(slot, hash);
+    const next = store.next[slot] ?? NONE;
+    if (prev !== NONE) store.next[prev] = next;
+    else if (next !== NONE) this.keys.replace(slot, next, hash);
+    else this.keys.remove(slot, hash);
+    if (store.hasFlag(slot, FLAG_CLOSED)) this.closedCount -= 1;
+    this.timers.unschedule(slot);
+    this.logs.close(slot, this.releaseTag);
+    const strings = this.strings;
+    strings.release(store.entry[slot] ?? 0);
+    strings.release(store.landing[slot] ?? 0);
+    strings.release(store.exit[slot] ?? 0);
+    strings.release(store.currency[slot] ?? 0);
+    strings.release(store.userId[slot] ?? 0);
+    store.free(slot);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Reference-counted string interning: sessions keep small integer ids instead of strings, and a
+ * string lives here once however many sessions use it. When the last user releases an id, the
+ * string is dropped and the id reused, so the table only holds what open sessions need (page
+ * paths and referrer hosts would otherwise grow without bound).
+ *
+ * Id 0 is the empty string, always present and never counted, so a zeroed column reads as ''.
+ */
+export class StringTable {
+  private readonly ids = new Map<string, number>();
+  private names: string[] = [''];
+  private counts = new Int32Array(64);
+  private readonly free: number[] = [];
+  /** Split forms of tuple strings (see `parts`), cached per id and dropped with the id. */
+  private split: (readonly string[] | undefined)[] = [undefined];
+
+  /** Distinct live strings, '' excluded. */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The id of `name`, counting one more reference. */
+  intern(name: string): number {
+    if (name === '') return 0;
+    const known = this.ids.get(name);
+    if (known !== undefined) {
+      this.counts[known] = (this.counts[known] ?? 0) + 1;
+      return known;
+    }
+    const id = this.free.pop() ?? this.names.length;
+    if (id === this.names.length) {
+      this.names.push(name);
+      this.split.push(undefined);
+    } else {
+      this.names[id] = name;
+    }
+    if (id >= this.counts.length) this.grow(id + 1);
+    this.counts[id] = 1;
+    this.ids.set(name, id);
+    return id;
+  }
+
+  /** The id of `name` if it is held, else -1; counts nothing. */
+  lookup(name: string): number {
+    return name === '' ? 0 : (this.ids.get(name) ?? -1);
+  }
+
+  /** One more reference to an id already held. */
+  retain(id: number): void {
+    if (id !== 0) this.counts[id] = this.count(id) + 1;
+  }
+
+  /** Drops one reference; the string goes when none is left. */
+  release(id: number): void {
+    if (id === 0) return;
+    const left = this.count(id) - 1;
+    if (left < 0) throw new RangeError(`string id ${id} released more often than interned`);
+    this.counts[id] = left;
+    if (left > 0) return;
+    const name = this.names[id] ?? '';
+    this.ids.delete(name);
+    this.names[id] = '';
+    this.split[id] = undefined;
+    this.free.push(id);
+  }
+
+  name(id: number): string {
+    const name = this.names[id];
+    if (name === undefined || (id !== 0 && this.count(id) === 0)) {
+      throw new RangeError(`unknown string id ${id}`);
+    }
+    return name;
+  }
+
+  /** `name(id).split(separator)`, computed once per interned string. */
+  parts(id: number, separator: string): readonly string[] {
+    const cached = this.split[id];
+    if (cached !== undefined) return cached;
+    const parts = this.name(id).split(separator);
+    this.split[id] = parts;
+    return parts;
+  }
+
+  count(id: number): number {
+    return this.counts[id] ?? 0;
+  }
+
+  private grow(min: number): void {
+    const next = new Int32Array(Math.max(min, Math.ceil(this.counts.length * 1.5)));
+    next.set(this.counts);
+    this.counts = next;
+  }
+}
