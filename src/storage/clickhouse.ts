@@ -1,10 +1,32 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ConfigError, PathcastError } from '../core/index.js';
+import {
+  ClickHouseLogLevel,
+  createClient,
+  type ClickHouseClient,
+  type ErrorLogParams,
+  type Logger as ClientLogger,
+  type LogParams,
+  type WarnLogParams,
+} from '@clickhouse/client';
+import { ConfigError, PathcastError, silentLogger, type Logger } from '../core/index.js';
 import type { ClickHouseConfig } from '../config/index.js';
 
+/**
+ * The two engines, chosen by configuration alone (PATHCAST_CLICKHOUSE_URL set or not); schema,
+ * writers and queries are the same SQL on both.
+ *
+ * - embedded (default): chdb (ClickHouse 26.x in-process) in `<PATHCAST_DATA_DIR>/chdb`.
+ *   Limits: ONE data directory per process (the engine is a process-wide singleton; a second
+ *   path is refused), never from worker_threads, queries and inserts run on this process's
+ *   CPU (inserts ~0.5-0.8x the server's rate here), no replication: one box.
+ * - server: any ClickHouse from Debian's 18.16 up, via @clickhouse/client over HTTP(S) with
+ *   PATHCAST_CLICKHOUSE_URL/USER/PASSWORD/DATABASE (+ CA_FILE for TLS). Limits of the portable
+ *   subset (because 18.16 lacks them): no server-side query parameters (values are escaped
+ *   client-side by sql.ts), UInt64 ms times instead of DateTime64, String not LowCardinality,
+ *   no Map, no TTL (retention drops partitions), inserts always name their columns.
+ */
 export type ClickHouseEngine = 'server' | 'embedded';
 
 export interface ClickHouseHandle {
@@ -27,6 +49,46 @@ export const CLICKHOUSE_SETTINGS = {
 
 const require = createRequire(import.meta.url);
 
+export interface ConnectOptions {
+  /** Where the client's own log lines go (else nowhere: it would print to the console). */
+  readonly logger?: Logger;
+}
+
+/**
+ * @clickhouse/client's logger, routed into ours. NOTE: its request errors come back to our code
+ * as rejections, which the writer logs (with retry context) and queries throw; here they are
+ * debug lines only, so an outage is not logged twice per attempt.
+ */
+function clientLogging(logger: Logger): {
+  LoggerClass: new () => ClientLogger;
+  level: ClickHouseLogLevel;
+} {
+  const log = logger.child({ component: 'clickhouse_client' });
+  const fields = (p: LogParams, err?: Error) => ({
+    module: p.module,
+    message: p.message,
+    ...(err === undefined ? {} : { error: err.message }),
+  });
+  class RoutedLogger implements ClientLogger {
+    trace(p: LogParams): void {
+      log.debug('clickhouse_client_trace', fields(p));
+    }
+    debug(p: LogParams): void {
+      log.debug('clickhouse_client_debug', fields(p));
+    }
+    info(p: LogParams): void {
+      log.debug('clickhouse_client_info', fields(p));
+    }
+    warn(p: WarnLogParams): void {
+      log.warn('clickhouse_client_warning', fields(p, p.err));
+    }
+    error(p: ErrorLogParams): void {
+      log.debug('clickhouse_client_error', fields(p, p.err));
+    }
+  }
+  return { LoggerClass: RoutedLogger, level: ClickHouseLogLevel.WARN };
+}
+
 /**
  * Opens the history store: the ClickHouse server at `config.url`, or else embedded chdb in
  * `<dataDir>/chdb`, and makes sure `config.database` exists.
@@ -37,8 +99,11 @@ const require = createRequire(import.meta.url);
 export async function connectClickHouse(
   config: ClickHouseConfig,
   dataDir: string,
+  options: ConnectOptions = {},
 ): Promise<ClickHouseHandle> {
-  const handle = config.url === undefined ? openEmbedded(dataDir) : openServer(config, config.url);
+  const log = clientLogging(options.logger ?? silentLogger);
+  const handle =
+    config.url === undefined ? openEmbedded(dataDir, log) : openServer(config, config.url, log);
   try {
     await handle.client.command({
       query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(config.database)}`,
@@ -54,9 +119,16 @@ export async function connectClickHouse(
   return { ...handle, database: config.database };
 }
 
-function openServer(config: ClickHouseConfig, url: string): Omit<ClickHouseHandle, 'database'> {
+type ClientLogging = ReturnType<typeof clientLogging>;
+
+function openServer(
+  config: ClickHouseConfig,
+  url: string,
+  log: ClientLogging,
+): Omit<ClickHouseHandle, 'database'> {
   const client = createClient({
     url,
+    log,
     username: config.user,
     password: config.password,
     clickhouse_settings: CLICKHOUSE_SETTINGS,
@@ -69,7 +141,7 @@ interface ChdbConnectionModule {
   createChdbConnection(options: { path: string }): unknown;
 }
 
-function openEmbedded(dataDir: string): Omit<ClickHouseHandle, 'database'> {
+function openEmbedded(dataDir: string, log: ClientLogging): Omit<ClickHouseHandle, 'database'> {
   let chdb: ChdbConnectionModule;
   try {
     // chdb is an optional dependency: only the embedded shape needs it.
@@ -88,6 +160,7 @@ function openEmbedded(dataDir: string): Omit<ClickHouseHandle, 'database'> {
     // The chdb connection implements @clickhouse/client's connection interface.
     connection: chdb.createChdbConnection({ path }) as never,
     clickhouse_settings: CLICKHOUSE_SETTINGS,
+    log,
   });
   return { engine: 'embedded', client, path, close: () => client.close() };
 }
