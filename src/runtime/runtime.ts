@@ -19,7 +19,8 @@ import {
   type EventLogOptions,
   type TopicNames,
 } from '../ingest/index.js';
-import { connectClickHouse, type ClickHouseHandle } from '../storage/index.js';
+import { openStorage, type ClickHouseHandle, type Storage } from '../storage/index.js';
+import { StorageOutputs, storeFailedEvents } from './storage-outputs.js';
 import { FileCheckpointStore } from './checkpoint-store.js';
 import {
   PartitionPipeline,
@@ -34,7 +35,7 @@ export interface RuntimeDeps {
   readonly buildApp?: (parts: RuntimeParts) => Promise<FastifyInstance>;
   /** Transport tuning (tests, benchmarks). */
   readonly logOptions?: EventLogOptions;
-  /** Where the pipeline's results go; by default nowhere (until storage is wired). */
+  /** Where the pipeline's results go; by default ClickHouse. */
   readonly outputs?: PipelineOutputs;
   readonly pipeline?: PipelineOptions;
 }
@@ -45,6 +46,7 @@ export interface RuntimeParts {
   readonly log: EventLog;
   readonly topics: TopicNames;
   readonly clickhouse: ClickHouseHandle;
+  readonly storage: Storage;
   readonly geo: (ip: string) => { country: string; ipPrefix: string };
   readonly clock: Clock;
   readonly logger: Logger;
@@ -58,14 +60,6 @@ export interface RuntimeStatus {
   /** Where the gateway listens, when it does. */
   readonly url: string | undefined;
 }
-
-const discardOutputs: PipelineOutputs = {
-  events: () => undefined,
-  session: () => undefined,
-  identity: () => undefined,
-  flush: async () => undefined,
-  backedUp: () => false,
-};
 
 /**
  * The composition root: wires the event log, the processing pipeline, the history store and the
@@ -138,8 +132,19 @@ export class Runtime implements Lifecycle {
       { name: topics.crmProfiles, partitions: 1, compacted: true },
     ]);
 
-    const clickhouse = await connectClickHouse(config.clickhouse, config.runtime.dataDir);
-    this.started.push(clickhouse as Lifecycle & ClickHouseHandle);
+    const storage = await openStorage(config.clickhouse, config.runtime.dataDir, {
+      logger: logger.child({ component: 'storage' }),
+    });
+    this.started.push({ start: async () => undefined, close: () => storage.close() });
+    const clickhouse = storage.handle;
+    const failedConsumer = await storeFailedEvents(
+      log,
+      topics,
+      config.kafka.group,
+      storage.writers,
+      logger,
+    );
+    this.started.push({ start: async () => undefined, close: () => failedConsumer.close() });
 
     const geoStep = createGeoStep();
     const parts: RuntimeParts = {
@@ -147,6 +152,7 @@ export class Runtime implements Lifecycle {
       log,
       topics,
       clickhouse,
+      storage,
       geo: (ip) => geoStep.locate(ip),
       clock,
       logger,
@@ -159,7 +165,7 @@ export class Runtime implements Lifecycle {
         topics,
         group: config.kafka.group,
         processor: createEventProcessor({ enricher: createEnricher(), clock }),
-        outputs: this.deps.outputs ?? discardOutputs,
+        outputs: this.deps.outputs ?? new StorageOutputs(storage.writers),
         checkpoints: new FileCheckpointStore(config.runtime.dataDir),
         clock,
         logger: logger.child({ component: 'pipeline' }),

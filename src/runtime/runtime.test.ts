@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/index.js';
+import { loadConfig } from '../config/index.js';
+import { buildApp } from '../gateway/index.js';
+import { Runtime, type RuntimeParts } from './runtime.js';
+
+// The embedded shape end to end, in one process: collector -> in-memory log -> ingest ->
+// sessionizer -> chdb. Nothing external is needed, so this runs with the unit tests.
+describe('Runtime (embedded)', () => {
+  it('stores accepted events, their sessions and failed events in chdb', async () => {
+    const config = loadConfig({
+      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-')),
+      PATHCAST_PORT: '0',
+      PATHCAST_PARTITIONS: '2',
+      PATHCAST_SITES: JSON.stringify({
+        sites: [{ id: 'shop', writeKey: 'wk_shop_1234', secretKey: 'sk_shop_1234' }],
+      }),
+    });
+    let parts: RuntimeParts | undefined;
+    const runtime = new Runtime(config, {
+      logger: silentLogger,
+      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
+      buildApp: (built) => {
+        parts = built;
+        return buildApp({
+          sites: config.sites.sites,
+          log: built.log,
+          topics: built.topics,
+          geo: built.geo,
+          clock: built.clock,
+          logger: silentLogger,
+          rateLimit: false,
+          readiness: [],
+        });
+      },
+    });
+    await runtime.start();
+    try {
+      const url = runtime.status().url ?? '';
+      const base = Date.now() - 60_000;
+      const batch = [
+        ...['home', 'product/17', 'cart'].map((page, i) => ({
+          type: 'page',
+          messageId: `p-${i}`,
+          anonymousId: 'visitor-1',
+          timestamp: new Date(base + i * 1_000).toISOString(),
+          properties: { url: `https://shop.example/${page}` },
+        })),
+        {
+          type: 'track',
+          event: 'Order Completed',
+          messageId: 'order-1',
+          anonymousId: 'visitor-1',
+          timestamp: new Date(base + 5_000).toISOString(),
+          properties: { revenue: 42, currency: 'EUR' },
+        },
+        { type: 'track', event: 'No identity', messageId: 'bad-1' },
+      ];
+      const response = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from('wk_shop_1234:').toString('base64')}`,
+        },
+        body: JSON.stringify({ batch }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ accepted: 4, rejected: [{ index: 4 }] });
+
+      const handle = parts?.clickhouse;
+      if (handle === undefined) throw new Error('the runtime built no app');
+      const query = async (sql: string): Promise<Array<Record<string, unknown>>> =>
+        (await handle.client.query({ query: sql, format: 'JSONEachRow' })).json();
+      const db = handle.database;
+      const deadline = Date.now() + 30_000;
+      let stored: Array<Record<string, unknown>> = [];
+      for (;;) {
+        stored = await query(
+          `SELECT (SELECT uniqExact(id) FROM ${db}.events) AS events,
+                  (SELECT uniqExact(id) FROM ${db}.failed_events) AS failed,
+                  (SELECT uniqExact(id) FROM ${db}.sessions) AS sessions`,
+        );
+        const row = stored[0] ?? {};
+        if (row['events'] === 4 && row['failed'] === 1 && row['sessions'] === 1) break;
+        if (Date.now() > deadline) throw new Error(`not stored in time: ${JSON.stringify(stored)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const [session] = await query(
+        `SELECT argMax(event_count, row_version) AS events, argMax(revenue, row_version) AS revenue,
+                argMax(converted, row_version) AS converted
+         FROM ${db}.sessions GROUP BY id`,
+      );
+      expect(session).toMatchObject({ events: 4, revenue: 42, converted: 1 });
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
+});
