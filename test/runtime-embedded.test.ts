@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../core/index.js';
-import { loadConfig } from '../config/index.js';
-import { buildApp } from '../gateway/index.js';
-import { Runtime, type RuntimeParts } from './runtime.js';
+import { silentLogger } from '../src/core/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { buildApp } from '../src/gateway/index.js';
+import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 
 // The embedded shape end to end, in one process: collector -> in-memory log -> ingest ->
 // sessionizer -> chdb. Nothing external is needed, so this runs with the unit tests.
