@@ -1,6 +1,6 @@
 import { ConfigError, MAX_SESSION_PATH } from '../core/index.js';
 
-/** When a session's SessionClosed is emitted (see DECISIONS in partition-sessionizer.ts). */
+/** When a session's SessionClosed is emitted (README.md: Closing and keeping). */
 export const CLOSE_MODES = ['eager', 'final'] as const;
 export type CloseMode = (typeof CLOSE_MODES)[number];
 

@@ -1,29 +1,26 @@
-import type { ClickEvent, SessionCloseReason } from '../core/index.js';
-import { failedEvent } from '../ingest/index.js';
+import type { ClickEvent } from '../core/index.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { closeDue } from './close-due.js';
 import { fingerprint, fingerprintExtra, hashVisitor, keyHashOf, type VisitorHash } from './hash.js';
+import { stitchIdentities } from './identity-stitching.js';
 import {
   resolveSessionizerConfig,
   type SessionizerConfig,
   type SessionizerOptions,
 } from './options.js';
-import { absorb, addEvent, createSession, moveStart, setUser } from './session-mutations.js';
-import { appendCut, closeReason, CUT, mergeCut, prependCut } from './session-rules.js';
+import { SessionEmitter, type RecordOrigin } from './session-emitter.js';
+import { absorb, addEvent, createSession, moveStart } from './session-mutations.js';
+import { appendCut, CUT, mergeCut, prependCut } from './session-rules.js';
 import { FLAG_CLOSED } from './session-store.js';
 import { SessionizerState } from './sessionizer-state.js';
 import type { SessionSink } from './sink.js';
-import { idOf, summarize } from './summary.js';
+import { idOf } from './summary.js';
 
 const NONE = -1;
 
-export type ProcessResult = 'accepted' | 'duplicate' | 'late' | 'invalid';
+export type { RecordOrigin };
 
-/** Where the event was read from, kept on a failed event for replay. */
-export interface RecordOrigin {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-}
+export type ProcessResult = 'accepted' | 'duplicate' | 'late' | 'invalid';
 
 export interface SessionizerDeps {
   readonly sink: SessionSink;
@@ -54,7 +51,7 @@ export interface SessionizerStats {
 export class PartitionSessionizer {
   readonly config: SessionizerConfig;
   private state: SessionizerState;
-  private readonly sink: SessionSink;
+  private readonly emit: SessionEmitter;
   private accepted = 0;
   private duplicates = 0;
   private late = 0;
@@ -64,7 +61,7 @@ export class PartitionSessionizer {
   constructor(options: SessionizerOptions | undefined, deps: SessionizerDeps) {
     this.config = resolveSessionizerConfig(options);
     this.state = new SessionizerState(this.config);
-    this.sink = deps.sink;
+    this.emit = new SessionEmitter(deps.sink);
   }
 
   /** Takes one event; `now` is the processing time (for idle detection and failed events). */
@@ -74,18 +71,13 @@ export class PartitionSessionizer {
     if (now > s.lastArrival) s.lastArrival = now;
     const t = event.timestamp;
     if (!Number.isFinite(t)) {
-      this.reject(
-        event,
-        now,
-        origin,
-        'invalid_timestamp',
-        `event time ${String(t)} is not a number`,
-      );
+      const message = `event time ${String(t)} is not a number`;
+      this.emit.failed(event, now, origin, 'invalid_timestamp', message);
       return 'invalid';
     }
     if (t < s.watermark - config.allowedLatenessMs) {
       this.late += 1;
-      this.reject(event, now, origin, 'late', lateMessage(t, s.watermark, config));
+      this.emit.failed(event, now, origin, 'late', lateMessage(t, s.watermark, config));
       return 'late';
     }
 
@@ -127,7 +119,7 @@ export class PartitionSessionizer {
     } else if (next !== NONE && prependCut(s, next, event) === CUT.none) {
       earlier = true;
       target = next;
-      this.emitMerged(target, idOfStart(s, target, t, hash), hash);
+      this.emit.merged(s, target, idOfStart(s, target, t, hash), hash);
       moveStart(s, target, event);
       addEvent(s, target, event, fp, extra);
       this.mergeFollowing(target, hash);
@@ -143,8 +135,8 @@ export class PartitionSessionizer {
     if (earlier) s.schedule(target);
     // The previous session's close may now come sooner (its successor starts earlier).
     if (prev !== NONE && prev !== target) s.schedule(prev);
-    this.emitUpdate(target, event, hash);
-    this.linkIdentities(event, target);
+    this.emit.update(s, target, event, hash);
+    stitchIdentities(s, this.emit, event, target);
 
     const lead = event.receivedAt + config.maxLeadOverReceivedMs;
     const seen = t < lead ? t : lead;
@@ -153,7 +145,7 @@ export class PartitionSessionizer {
       const watermark = seen - config.outOfOrdernessMs;
       if (watermark > s.watermark) s.watermark = watermark;
     }
-    if (s.timers.pending(s.watermark)) this.fire();
+    if (s.timers.pending(s.watermark)) closeDue(s, this.emit);
     this.accepted += 1;
     return 'accepted';
   }
@@ -170,7 +162,7 @@ export class PartitionSessionizer {
     if (!(idle > 0)) return 0;
     const watermark = s.maxEventTime - this.config.outOfOrdernessMs + idle;
     if (watermark > s.watermark) s.watermark = watermark;
-    return s.timers.pending(s.watermark) ? this.fire() : 0;
+    return s.timers.pending(s.watermark) ? closeDue(s, this.emit) : 0;
   }
 
   /**
@@ -180,7 +172,7 @@ export class PartitionSessionizer {
    */
   drain(): number {
     this.state.watermark = Number.POSITIVE_INFINITY;
-    return this.fire();
+    return closeDue(this.state, this.emit);
   }
 
   /** The whole state as a versioned binary checkpoint (checkpoint.ts). */
@@ -226,125 +218,10 @@ export class PartitionSessionizer {
     for (;;) {
       const later = s.store.next[slot] ?? NONE;
       if (later === NONE || mergeCut(s, slot, later) !== CUT.none) return;
-      this.emitMerged(later, idOf(s, slot, hash), hash);
+      this.emit.merged(s, later, idOf(s, slot, hash), hash);
       absorb(s, slot, later);
       s.retire(later);
     }
-  }
-
-  /** Closes and purges what the watermark has passed, in a layout-independent order. */
-  private fire(): number {
-    const s = this.state;
-    const { timers } = s;
-    const watermark = s.watermark;
-    const candidates: number[] = [];
-    timers.drain(watermark, candidates);
-    const due: { readonly slot: number; readonly at: number }[] = [];
-    for (const slot of candidates) {
-      const at = s.dueOf(slot);
-      if (timers.isDue(at, watermark)) due.push({ slot, at });
-      else timers.schedule(slot, at);
-    }
-    // TRICKY: bucket contents depend on history (due times are corrected lazily) and a restored
-    // wheel has another history, so outputs are sorted by a total order of the sessions instead.
-    const { store } = s;
-    due.sort(
-      (a, b) =>
-        a.at - b.at ||
-        (store.start[a.slot] ?? 0) - (store.start[b.slot] ?? 0) ||
-        compare(s.siteOf(a.slot), s.siteOf(b.slot)) ||
-        compare(store.visitor[a.slot] ?? '', store.visitor[b.slot] ?? ''),
-    );
-    let closed = 0;
-    for (const { slot } of due) {
-      if (!store.hasFlag(slot, FLAG_CLOSED)) {
-        this.emitClosed(slot, closeReason(s, slot));
-        store.setFlag(slot, FLAG_CLOSED, true);
-        s.closedCount += 1;
-        closed += 1;
-      }
-      const purgeAt = s.closeKey(slot) + this.config.allowedLatenessMs;
-      if (timers.isDue(purgeAt, watermark)) s.retire(slot);
-      else timers.schedule(slot, purgeAt);
-    }
-    return closed;
-  }
-
-  private linkIdentities(event: ClickEvent, target: number): void {
-    const user = event.userId;
-    if (user === null || user === '') return;
-    if (event.anonymousId !== null && event.anonymousId !== '') {
-      this.link(event, event.anonymousId, user, target);
-    }
-    if (event.type === 'alias' && event.previousId !== null && event.previousId !== '') {
-      this.link(event, event.previousId, user, target);
-    }
-  }
-
-  /** Records a new link, and stitches the open sessions of that id held here. */
-  private link(event: ClickEvent, anonymousId: string, userId: string, target: number): void {
-    const s = this.state;
-    if (!s.identities.link(event.site, anonymousId, userId)) return;
-    this.sink.identity({
-      site: event.site,
-      anonymousId,
-      userId,
-      linkedAt: event.timestamp,
-      eventId: event.id,
-      via: event.type,
-    });
-    for (let slot = s.head(event.site, anonymousId); slot !== NONE;) {
-      if (slot !== target && !s.store.hasFlag(slot, FLAG_CLOSED) && s.store.userId[slot] === 0) {
-        setUser(s, slot, userId);
-        this.emitUpdate(slot, event);
-      }
-      slot = s.store.next[slot] ?? NONE;
-    }
-  }
-
-  /** `hash`: the slot's visitor hash, when the caller has it at hand. */
-  private emitUpdate(slot: number, event: ClickEvent, hash?: VisitorHash): void {
-    const { store } = this.state;
-    store.version[slot] = (store.version[slot] ?? 0) + 1;
-    this.sink.session({ kind: 'update', session: summarize(this.state, slot, hash), event });
-  }
-
-  private emitClosed(
-    slot: number,
-    reason: SessionCloseReason,
-    mergedInto: string | null = null,
-    hash?: VisitorHash,
-  ): void {
-    const { store } = this.state;
-    store.version[slot] = (store.version[slot] ?? 0) + 1;
-    const session = summarize(this.state, slot, hash);
-    this.sink.session({ kind: 'closed', session, reason, mergedInto });
-  }
-
-  /** The session's current id is retired in favour of `into` (a merge, or a start moved back). */
-  private emitMerged(slot: number, into: string, hash: VisitorHash): void {
-    this.emitClosed(slot, 'merged', into, hash);
-  }
-
-  private reject(
-    event: ClickEvent,
-    now: number,
-    origin: RecordOrigin | undefined,
-    reason: 'late' | 'invalid_timestamp',
-    message: string,
-  ): void {
-    this.sink.failed(
-      failedEvent({
-        reason,
-        message,
-        stage: 'sessionizer',
-        site: event.site,
-        payload: event,
-        id: event.id,
-        failedAt: now,
-        ...(origin === undefined ? {} : { source: origin }),
-      }),
-    );
   }
 }
 
@@ -361,10 +238,6 @@ function idOfStart(state: SessionizerState, slot: number, start: number, hash: V
   const id = idOf(state, slot, hash);
   state.store.start[slot] = saved;
   return id;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function lateMessage(t: number, watermark: number, config: SessionizerConfig): string {

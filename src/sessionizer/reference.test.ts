@@ -4,16 +4,8 @@ import { sessionId } from './hash.js';
 import type { SessionizerOptions } from './options.js';
 import { PartitionSessionizer } from './partition-sessionizer.js';
 import { CollectingSink } from './sink.js';
-import {
-  comparable,
-  finalSessions,
-  generateStream,
-  HOUR,
-  MINUTE,
-  referenceSessions,
-  type Arrival,
-  type StreamOptions,
-} from './test-support.js';
+import { comparable, finalSessions, referenceSessions } from './test-reference.js';
+import { generateStream, HOUR, MINUTE, type Arrival, type StreamOptions } from './test-support.js';
 
 /**
  * The incremental sessionizer against the definition: whatever order the events arrive in

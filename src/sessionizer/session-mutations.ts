@@ -108,7 +108,7 @@ export function addEvent(
   store.events[slot] = (store.events[slot] ?? 0) + 1;
 
   if (isPageView(event)) {
-    const firstPage = logs.firstPageOffset(slot);
+    const firstPage = (store.pageviews[slot] ?? 0) > 0 ? logs.firstPageOffset(slot) : -1;
     const pageId = pages.intern(event.pageType);
     const logged = logs.insert(slot, offset, fp, tagOf(pageId, extra), state.releaseTag);
     if (!logged) pages.release(pageId);
@@ -154,7 +154,7 @@ export function addEvent(
 export function setUser(state: SessionizerState, slot: number, userId: string): boolean {
   const { store, strings } = state;
   const held = store.userId[slot] ?? 0;
-  if (held !== 0 && strings.name(held) === userId) return false;
+  if (held !== 0 && strings.held(held) === userId) return false;
   store.userId[slot] = strings.intern(userId);
   strings.release(held);
   return true;
@@ -208,7 +208,7 @@ function hand(state: SessionizerState, column: Int32Array, from: number, to: num
 
 function replace(state: SessionizerState, column: Int32Array, slot: number, value: string): void {
   const held = column[slot] ?? 0;
-  if (state.strings.name(held) === value) return;
+  if (state.strings.held(held) === value) return;
   const id = state.strings.intern(value);
   state.strings.release(column[slot] ?? 0);
   column[slot] = id;

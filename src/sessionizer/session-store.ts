@@ -95,10 +95,6 @@ export class SessionStore {
     this.used -= 1;
   }
 
-  inUse(slot: number): boolean {
-    return ((this.flags[slot] ?? 0) & FLAG_IN_USE) !== 0;
-  }
-
   hasFlag(slot: number, flag: number): boolean {
     return ((this.flags[slot] ?? 0) & flag) !== 0;
   }
@@ -110,11 +106,6 @@ export class SessionStore {
 
   end(slot: number): number {
     return (this.start[slot] ?? 0) + (this.endOffset[slot] ?? 0);
-  }
-
-  /** Bytes held by the columns (the visitor array's pointers included, its strings not). */
-  get columnBytes(): number {
-    return this.capacity * (8 * 2 + 4 * 14 + 1 + 8);
   }
 
   private grow(capacity: number): void {

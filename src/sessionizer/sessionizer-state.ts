@@ -37,6 +37,8 @@ export class SessionizerState {
   lastArrival = Number.NEGATIVE_INFINITY;
   /** Sessions whose close was emitted but which are kept for late data (eager mode). */
   closedCount = 0;
+  private lastSite = '';
+  private lastSiteId = 0;
 
   constructor(config: SessionizerConfig) {
     this.config = config;
@@ -48,9 +50,6 @@ export class SessionizerState {
     });
     this.keys = new KeyTable(this.store);
   }
-
-  private lastSite = '';
-  private lastSiteId = 0;
 
   /** The site's id, assigned on first sight. */
   siteId(site: string): number {
@@ -75,11 +74,11 @@ export class SessionizerState {
   }
 
   siteOf(slot: number): string {
-    return this.sites.name(this.store.site[slot] ?? 0);
+    return this.sites.held(this.store.site[slot] ?? 0);
   }
 
   /** A page type's name (a stable callback). */
-  readonly pageName = (id: number): string => this.pages.name(id);
+  readonly pageName = (id: number): string => this.pages.held(id);
 
   /** Releases the page-type reference of a log entry's tag (a stable callback). */
   readonly releaseTag = (tag: number): void => {

@@ -64,6 +64,11 @@ export class StringTable {
     this.free.push(id);
   }
 
+  /** The string of an id the caller holds a reference to (unchecked: the hot path). */
+  held(id: number): string {
+    return this.names[id] ?? '';
+  }
+
   name(id: number): string {
     const name = this.names[id];
     if (name === undefined || (id !== 0 && this.count(id) === 0)) {

@@ -1,0 +1,364 @@
+/**
+ * Sessionizer benchmark (QUALITY.md: sessionizer_events_per_s_core >= 300k, bytes_per_open_session
+ * <= 200, 1M open sessions in < 400 MB).
+ *
+ * (a) Throughput: ~2M synthetic ClickEvents through one partition's sessionizer, visitors
+ *     arriving and leaving so that about a million sessions are open at the end; events are
+ *     up to 90 s out of order. Events are generated in batches outside the timed loop; the sink
+ *     only counts. Median of several runs.
+ * (b) Memory: 1M open sessions (a page view and a track event each, 36-character visitor ids
+ *     built as fresh strings, as JSON.parse gives them), measured as the growth of V8 heap plus
+ *     ArrayBuffer memory (the typed-array columns live outside the V8 heap) between two full
+ *     GCs. Needs --expose-gc; without it, this part runs in a child `node --expose-gc --import tsx`.
+ *
+ * Not included: the CRM join (a later step; the sessionizer has no profile lookup).
+ *
+ * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ClickEvent, SessionOutput } from '../src/core/index.js';
+import { PartitionSessionizer, type SessionSink } from '../src/sessionizer/index.js';
+import { benchResult, median, type BenchResult } from './result.js';
+
+const T0 = Date.UTC(2025, 0, 1);
+const EVENTS = 2_000_000;
+/** 90 s of event time; the visitor window slides once per block. */
+const BLOCK = 50_000;
+/** Events generated, then processed, at a time: a consumer's fetch, small enough to die young. */
+const CHUNK = 2_000;
+const RUNS = 5;
+const MEMORY_SESSIONS = 1_000_000;
+
+const PAGE_TYPES = Array.from({ length: 50 }, (_, i) => `/type-${i}/:id`);
+const PATHS = Array.from({ length: 5_000 }, (_, i) => `/type-${i % 50}/${i}`);
+const TOUCHES = [
+  ['Direct', '(direct)', '(none)', ''],
+  ['Organic Search', 'google', 'organic', ''],
+  ['Paid Search', 'google', 'cpc', 'spring-sale'],
+  ['Email', 'newsletter', 'email', 'weekly'],
+  ['Organic Social', 'facebook.com', 'referral', ''],
+  ['Referral', 'blog.example', 'referral', ''],
+] as const;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const scratch = Buffer.alloc(36);
+
+/** A UUID-shaped id as a fresh flat string (what JSON.parse hands the pipeline). */
+function uuidLike(prefix: number, n: number): string {
+  const text = `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  scratch.write(text, 'latin1');
+  return scratch.toString('latin1', 0, 36);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Points a pooled event at new content (only the fields that vary). */
+function refill(
+  e: Mutable<ClickEvent>,
+  random: () => number,
+  id: string,
+  visitor: string,
+  timestamp: number,
+  type: 'page' | 'track',
+): void {
+  const touch = TOUCHES[Math.floor(random() * random() * TOUCHES.length)] ?? TOUCHES[0];
+  const page = Math.floor(random() * PATHS.length);
+  const converted = type === 'track' && random() < 0.05;
+  e.id = id;
+  e.type = type;
+  e.name = type === 'track' ? 'Product Viewed' : '';
+  e.visitor = visitor;
+  e.anonymousId = visitor;
+  e.timestamp = timestamp;
+  e.receivedAt = timestamp + 500;
+  e.path = PATHS[page] ?? '/';
+  e.pageType = PAGE_TYPES[page % PAGE_TYPES.length] ?? '/';
+  e.channel = touch[0];
+  e.source = touch[1];
+  e.medium = touch[2];
+  e.campaign = touch[3];
+  e.isConversion = converted;
+  e.revenue = converted ? 49.9 : 0;
+}
+
+function event(
+  random: () => number,
+  id: string,
+  visitor: string,
+  timestamp: number,
+  type: 'page' | 'track',
+): ClickEvent {
+  const touch = TOUCHES[Math.floor(random() * random() * TOUCHES.length)] ?? TOUCHES[0];
+  const page = Math.floor(random() * PATHS.length);
+  const converted = type === 'track' && random() < 0.05;
+  return {
+    id,
+    site: 'shop',
+    type,
+    name: type === 'track' ? 'Product Viewed' : '',
+    visitor,
+    anonymousId: visitor,
+    userId: null,
+    previousId: null,
+    groupId: null,
+    timestamp,
+    receivedAt: timestamp + 500,
+    sentAt: null,
+    clockSkewMs: 0,
+    futureClamped: false,
+    url: 'https://shop.example/',
+    path: PATHS[page] ?? '/',
+    referrer: '',
+    title: '',
+    pageType: PAGE_TYPES[page % PAGE_TYPES.length] ?? '/',
+    browser: 'Chrome',
+    os: 'Android',
+    deviceType: 'mobile',
+    isBot: false,
+    ipPrefix: '',
+    country: 'DE',
+    channel: touch[0],
+    source: touch[1],
+    medium: touch[2],
+    campaign: touch[3],
+    term: '',
+    content: '',
+    clickId: '',
+    referrerClass: 'direct',
+    referrerDomain: '',
+    isConversion: converted,
+    revenue: converted ? 49.9 : 0,
+    currency: 'EUR',
+    properties: '{}',
+    processorVersion: 'bench',
+  };
+}
+
+class CountingSink implements SessionSink {
+  updates = 0;
+  closes = 0;
+  failures = 0;
+  session(output: SessionOutput): void {
+    if (output.kind === 'update') this.updates += 1;
+    else this.closes += 1;
+  }
+  failed(): void {
+    this.failures += 1;
+  }
+  identity(): void {}
+}
+
+/**
+ * Refills `events` with events `from`..`from + CHUNK` of the throughput stream. Block b (BLOCK
+ * events) spans 90 s of event time; its visitors come from a window of 400k ids that slides by
+ * 25k per block, so a visitor is around for ~24 min and sends ~2 events.
+ *
+ * NOTE: the event objects are reused (nothing keeps them: the sink only counts), so the timed
+ * loop pays for the sessionizer's own garbage, not for building events (the decoder's work).
+ */
+function throughputChunk(
+  random: () => number,
+  from: number,
+  visitors: readonly string[],
+  events: readonly Mutable<ClickEvent>[],
+): void {
+  const b = Math.floor(from / BLOCK);
+  const start = T0 + b * 90_000;
+  for (let i = 0; i < CHUNK; i++) {
+    const visitor = visitors[b * 25_000 + Math.floor(random() * 400_000)] ?? '';
+    const id = uuidLike(0xc0, from + i);
+    const type = random() < 0.7 ? 'page' : 'track';
+    const e = events[i];
+    if (e !== undefined)
+      refill(e, random, id, visitor, start + Math.floor(random() * 90_000), type);
+  }
+}
+
+function throughputRun(seed: number, visitors: readonly string[]) {
+  const random = mulberry32(seed);
+  const sink = new CountingSink();
+  const sessionizer = new PartitionSessionizer({}, { sink });
+  let elapsed = 0;
+  let cpu = 0;
+  const batch: Mutable<ClickEvent>[] = Array.from({ length: CHUNK }, () =>
+    event(random, '', '', T0, 'page'),
+  );
+  for (let from = 0; from < EVENTS; from += CHUNK) {
+    throughputChunk(random, from, visitors, batch);
+    const now = T0 + (Math.floor(from / BLOCK) + 1) * 90_000;
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    for (const e of batch) sessionizer.process(e, now);
+    const used = process.cpuUsage(cpuStarted);
+    elapsed += performance.now() - started;
+    cpu += (used.user + used.system) / 1000;
+  }
+  return {
+    eventsPerCpuSecond: EVENTS / (cpu / 1000),
+    eventsPerSecond: EVENTS / (elapsed / 1000),
+    openSessions: sessionizer.openSessions(),
+    updates: sink.updates,
+    closes: sink.closes,
+  };
+}
+
+interface Running {
+  count: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The peer QUALITY.md quotes ("a Map get/update alone runs ~1.4M/s here"): the same stream
+ * through a Map from visitor to a small mutable object, timed the same way. Its rate, measured
+ * in the same run, says how fast this machine is right now.
+ */
+function peerRun(seed: number, visitors: readonly string[]): number {
+  const random = mulberry32(seed);
+  const sessions = new Map<string, Running>();
+  const batch: Mutable<ClickEvent>[] = Array.from({ length: CHUNK }, () =>
+    event(random, '', '', T0, 'page'),
+  );
+  let cpu = 0;
+  for (let from = 0; from < EVENTS; from += CHUNK) {
+    throughputChunk(random, from, visitors, batch);
+    const cpuStarted = process.cpuUsage();
+    for (const e of batch) {
+      const running = sessions.get(e.visitor);
+      if (running === undefined) {
+        sessions.set(e.visitor, { count: 1, start: e.timestamp, end: e.timestamp });
+      } else {
+        running.count += 1;
+        if (e.timestamp > running.end) running.end = e.timestamp;
+      }
+    }
+    const used = process.cpuUsage(cpuStarted);
+    cpu += (used.user + used.system) / 1000;
+  }
+  return EVENTS / (cpu / 1000);
+}
+
+interface MemoryFigures {
+  readonly sessions: number;
+  readonly bytesPerSession: number;
+  readonly totalMb: number;
+  readonly heapUsedDeltaMb: number;
+  readonly arrayBuffersDeltaMb: number;
+}
+
+function used(): { heap: number; buffers: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 4; i++) gc();
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, buffers: usage.arrayBuffers };
+}
+
+/** 1M open sessions of two events each; heap + ArrayBuffer growth per session. */
+export function measureMemory(): MemoryFigures {
+  const random = mulberry32(7);
+  const before = used();
+  const sessionizer = new PartitionSessionizer({}, { sink: new CountingSink() });
+  const perBatch = 50_000;
+  for (let b = 0; b < MEMORY_SESSIONS / perBatch; b++) {
+    const events: ClickEvent[] = [];
+    for (let i = 0; i < perBatch; i++) {
+      const n = b * perBatch + i;
+      // NOTE: one string per event, as from JSON.parse; the sessionizer keeps the first.
+      const t = T0 + Math.floor(n / 100);
+      events.push(event(random, uuidLike(0xe0, 2 * n), uuidLike(0xa0, n), t, 'page'));
+      events.push(event(random, uuidLike(0xe0, 2 * n + 1), uuidLike(0xa0, n), t + 5_000, 'track'));
+    }
+    for (const e of events) sessionizer.process(e, T0);
+  }
+  const after = used();
+  const sessions = sessionizer.openSessions();
+  if (sessions !== MEMORY_SESSIONS)
+    throw new Error(`expected ${MEMORY_SESSIONS} open sessions, got ${sessions}`);
+  const total = after.heap + after.buffers - before.heap - before.buffers;
+  return {
+    sessions,
+    bytesPerSession: total / sessions,
+    totalMb: total / 2 ** 20,
+    heapUsedDeltaMb: (after.heap - before.heap) / 2 ** 20,
+    arrayBuffersDeltaMb: (after.buffers - before.buffers) / 2 ** 20,
+  };
+}
+
+function memoryFigures(): MemoryFigures {
+  if ((globalThis as { gc?: unknown }).gc !== undefined) return measureMemory();
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child'],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
+  const lines = child.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '{}') as MemoryFigures;
+}
+
+export async function run(): Promise<BenchResult> {
+  const visitors = Array.from({ length: (EVENTS / BLOCK) * 25_000 + 400_000 }, (_, i) =>
+    uuidLike(0xb0, i),
+  );
+  const runs = [];
+  const peers = [];
+  // Interleaved, so both see the same neighbours.
+  for (let r = 0; r < RUNS; r++) {
+    runs.push(throughputRun(100 + r, visitors));
+    peers.push(peerRun(100 + r, visitors));
+  }
+  const peer = median(peers);
+  // NOTE: the machines are shared (load averages of 10+ on 2 cores were seen), so wall-clock
+  // rates measure the neighbours; the process's CPU time over the timed loops measures the
+  // work. Both are kept; the metric is events per CPU-second, i.e. per core.
+  const rates = runs.map((r) => r.eventsPerCpuSecond);
+  const wallRates = runs.map((r) => r.eventsPerSecond);
+  const memory = memoryFigures();
+  return benchResult(
+    'sessionizer',
+    {
+      sessionizer_events_per_s_core: {
+        value: Math.round(median(rates)),
+        unit: 'events/s',
+        target: 300_000,
+        better: 'higher',
+        note: `events per CPU-second of the process (GC threads included), median of ${RUNS} runs of ${EVENTS} events, ~${Math.round((runs[0]?.openSessions ?? 0) / 1000)}k sessions open at the end; wall-clock median ${Math.round(median(wallRates))}/s; ${(median(rates) / peer).toFixed(2)}x the Map peer of the same run; sessionize only (no CRM join yet)`,
+      },
+      map_update_peer_events_per_s: {
+        value: Math.round(peer),
+        unit: 'events/s',
+        better: 'higher',
+        note: 'Map get/update per event over the same stream, same timing (QUALITY.md: ~1.4M/s on a quiet machine)',
+      },
+      bytes_per_open_session: {
+        value: Math.round(memory.bytesPerSession),
+        unit: 'bytes',
+        target: 200,
+        better: 'lower',
+        note: 'V8 heap + ArrayBuffer growth / open sessions; 2 events a session, log of 24 B included',
+      },
+      heap_mb_1m_open_sessions: {
+        value: Math.round(memory.totalMb),
+        unit: 'MB',
+        target: 400,
+        better: 'lower',
+      },
+    },
+    { runs, peers, memory },
+  );
+}
+
+if (process.argv.includes('--memory-child')) {
+  console.log(JSON.stringify(measureMemory()));
+}
