@@ -1,19 +1,25 @@
 /**
- * Minimal little-endian binary writer/reader for the delta format: unsigned LEB128 varints,
- * float64s and length-prefixed UTF-8. The reader never throws on bad input; it records the
- * first problem and the caller turns it into a Result.
+ * Little-endian binary writer and reader for the model format: unsigned LEB128 varints, float32
+ * and float64 values, length-prefixed UTF-8 and byte blobs. The reader never throws on bad input:
+ * it records the first problem, returns zeros from then on, and the caller turns the problem
+ * into a Result.
  */
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Largest varint accepted: counts and ids, all far below 2^32. */
+/** Varints carry counts, indexes and versions, all below 2^32. */
 const MAX_VARINT = 2 ** 32 - 1;
 
 export class ByteWriter {
-  private buffer = new Uint8Array(256);
-  private view = new DataView(this.buffer.buffer);
+  private buffer: Uint8Array;
+  private view: DataView;
   private length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.buffer = new Uint8Array(Math.max(16, initialCapacity));
+    this.view = new DataView(this.buffer.buffer);
+  }
 
   u8(value: number): void {
     this.reserve(1);
@@ -32,22 +38,28 @@ export class ByteWriter {
     this.u8(rest);
   }
 
+  f32(value: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.length, value, true);
+    this.length += 4;
+  }
+
   f64(value: number): void {
     this.reserve(8);
     this.view.setFloat64(this.length, value, true);
     this.length += 8;
   }
 
-  bytes(value: Uint8Array): void {
+  string(value: string): void {
+    this.blob(encoder.encode(value));
+  }
+
+  /** A varint length, then the bytes. */
+  blob(value: Uint8Array): void {
+    this.varint(value.length);
     this.reserve(value.length);
     this.buffer.set(value, this.length);
     this.length += value.length;
-  }
-
-  string(value: string): void {
-    const utf8 = encoder.encode(value);
-    this.varint(utf8.length);
-    this.bytes(utf8);
   }
 
   finish(): Uint8Array {
@@ -81,6 +93,10 @@ export class ByteReader {
     return this.offset === this.input.length;
   }
 
+  get remaining(): number {
+    return this.input.length - this.offset;
+  }
+
   u8(): number {
     if (!this.need(1)) return 0;
     return this.input[this.offset++] as number;
@@ -93,13 +109,17 @@ export class ByteReader {
       if (!this.need(1)) return 0;
       const byte = this.input[this.offset++] as number;
       value += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) {
-        if (value > MAX_VARINT) return this.fail('varint out of range');
-        return value;
-      }
+      if ((byte & 0x80) === 0) return value > MAX_VARINT ? this.fail('varint out of range') : value;
       scale *= 0x80;
     }
     return this.fail('varint too long');
+  }
+
+  f32(): number {
+    if (!this.need(4)) return 0;
+    const value = this.view.getFloat32(this.offset, true);
+    this.offset += 4;
+    return value;
   }
 
   f64(): number {
@@ -110,21 +130,27 @@ export class ByteReader {
   }
 
   string(): string {
-    const length = this.varint();
-    if (!this.need(length)) return '';
+    const bytes = this.blob();
     try {
-      const text = decoder.decode(this.input.subarray(this.offset, this.offset + length));
-      this.offset += length;
-      return text;
+      return decoder.decode(bytes);
     } catch {
       this.fail('invalid UTF-8');
       return '';
     }
   }
 
+  /** A view into the input (not a copy). */
+  blob(): Uint8Array {
+    const length = this.varint();
+    if (!this.need(length)) return new Uint8Array(0);
+    const bytes = this.input.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return bytes;
+  }
+
   fail(problem: string): 0 {
     this.problem ??= `${problem} at byte ${this.offset}`;
-    // Jump to the end so callers' loops stop quickly on garbage.
+    // Jump to the end so that callers' loops stop quickly on garbage.
     this.offset = this.input.length;
     return 0;
   }

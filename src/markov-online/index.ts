@@ -41,3 +41,4 @@ export {
   type Credit,
   type MarkovCredit,
 } from './attribution.js';
+export { ByteReader, ByteWriter } from './byte-codec.js';

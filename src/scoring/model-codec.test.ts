@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter } from './byte-io.js';
+import { ByteReader, ByteWriter } from '../markov-online/index.js';
 import { createFeatureHasher, FeatureVector, type FeatureHasher } from './feature-hasher.js';
 import { decodeModel, encodeModel } from './model-codec.js';
 import type { ModelSnapshot } from './model-snapshot.js';

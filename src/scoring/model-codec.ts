@@ -1,6 +1,11 @@
 import { fail, ok, type Result } from '../core/index.js';
-import { decodeDelta, encodeDelta, type MarkovDelta } from '../markov-online/index.js';
-import { ByteReader, ByteWriter } from './byte-io.js';
+import {
+  ByteReader,
+  ByteWriter,
+  decodeDelta,
+  encodeDelta,
+  type MarkovDelta,
+} from '../markov-online/index.js';
 import type { ReliabilityBin } from './calibration-curve.js';
 import { FEATURE_SCHEMA_VERSION, MAX_BITS, MIN_BITS } from './feature-hasher.js';
 import type { FtrlParams } from './ftrl.js';
