@@ -18,6 +18,7 @@
  * Needs PostgreSQL (`npm run services -- up postgres`); PATHCAST_TEST_POSTGRES_URL, default
  * postgres://pathcast@127.0.0.1:15432/pathcast. Run: npm run bench -- crm
  */
+import { mulberry32 } from '../src/core/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,16 +39,6 @@ const PEEK_ROUNDS = 5;
 const PEEK_LOOKUPS = 200_000;
 const GET_ROUNDS = 3;
 const GET_LOOKUPS = 100_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const userId = (i: number): string => `user-${String(i).padStart(7, '0')}`;
 

@@ -10,6 +10,7 @@
  *
  * Run: npx tsx bench/markov-solve.ts   (writes bench/results/markov-solve.json)
  */
+import { mulberry32 } from '../src/core/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -34,16 +35,6 @@ const STATES = 500;
 const WARM_SOLVES = 200;
 const COLD_SOLVES = 50;
 const JOURNEYS_BETWEEN_SOLVES = 2_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface TruePage {
   readonly next: number[];

@@ -15,6 +15,7 @@
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
+import { mulberry32 } from '../src/core/index.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClickEvent, SessionOutput } from '../src/core/index.js';
@@ -40,16 +41,6 @@ const TOUCHES = [
   ['Organic Social', 'facebook.com', 'referral', ''],
   ['Referral', 'blog.example', 'referral', ''],
 ] as const;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const scratch = Buffer.alloc(36);
 

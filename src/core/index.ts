@@ -7,3 +7,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './types.js';
 export * from './version.js';
+export * from './random.js';

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../core/index.js';
 import { describe, expect, it } from 'vitest';
 import { attribute } from './attribution.js';
 import { MarkovChain } from './markov-chain.js';
@@ -127,16 +128,6 @@ function referenceSolve(
     probability: new Map(labels.map((l, i) => [l, b[i]!])),
     start: b[0]!,
     startValue: y[0]!,
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
