@@ -10,7 +10,7 @@ import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 // The embedded shape end to end, in one process: collector -> in-memory log -> ingest ->
 // sessionizer -> chdb. Nothing external is needed, so this runs with the unit tests.
 describe('Runtime (embedded)', () => {
-  it('stores accepted events, their sessions and failed events in chdb', async () => {
+  it('stores accepted events, their sessions, live scores and failed events in chdb', async () => {
     const config = loadConfig({
       PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-')),
       PATHCAST_PORT: '0',
@@ -81,10 +81,18 @@ describe('Runtime (embedded)', () => {
         stored = await query(
           `SELECT (SELECT uniqExact(id) FROM ${db}.events) AS events,
                   (SELECT uniqExact(id) FROM ${db}.failed_events) AS failed,
-                  (SELECT uniqExact(id) FROM ${db}.sessions) AS sessions`,
+                  (SELECT uniqExact(id) FROM ${db}.sessions) AS sessions,
+                  (SELECT count() FROM ${db}.scores) AS scores`,
         );
         const row = stored[0] ?? {};
-        if (row['events'] === 4 && row['failed'] === 1 && row['sessions'] === 1) break;
+        if (
+          row['events'] === 4 &&
+          row['failed'] === 1 &&
+          row['sessions'] === 1 &&
+          row['scores'] === 4
+        ) {
+          break;
+        }
         if (Date.now() > deadline) throw new Error(`not stored in time: ${JSON.stringify(stored)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -94,6 +102,15 @@ describe('Runtime (embedded)', () => {
          FROM ${db}.sessions GROUP BY id`,
       );
       expect(session).toMatchObject({ events: 4, revenue: 42, converted: 1 });
+      // Every session update was scored live with the model the trainer serves.
+      const scores = await query(
+        `SELECT propensity, markov_probability AS markov FROM ${db}.scores ORDER BY at`,
+      );
+      expect(scores).toHaveLength(4);
+      for (const score of scores) {
+        expect(score['propensity']).toBeGreaterThanOrEqual(0);
+        expect(score['propensity']).toBeLessThanOrEqual(1);
+      }
     } finally {
       await runtime.close();
     }

@@ -20,6 +20,7 @@ import {
   type TopicNames,
 } from '../ingest/index.js';
 import { openStorage, type ClickHouseHandle, type Storage } from '../storage/index.js';
+import { ScoringOutputs } from './scoring-outputs.js';
 import { StorageOutputs, storeFailedEvents } from './storage-outputs.js';
 import { FileCheckpointStore } from './checkpoint-store.js';
 import {
@@ -165,7 +166,7 @@ export class Runtime implements Lifecycle {
         topics,
         group: config.kafka.group,
         processor: createEventProcessor({ enricher: createEnricher(), clock }),
-        outputs: this.deps.outputs ?? new StorageOutputs(storage.writers),
+        outputs: this.deps.outputs ?? (await this.scoredStorage(storage)),
         checkpoints: new FileCheckpointStore(config.runtime.dataDir),
         clock,
         logger: logger.child({ component: 'pipeline' }),
@@ -181,6 +182,18 @@ export class Runtime implements Lifecycle {
       this.started.push({ start: async () => undefined, close: () => app.close() });
     }
     logger.info('runtime_started', { ...this.describe() });
+  }
+
+  /** Storage behind live scoring: every update scored, scores stored beside sessions. */
+  private async scoredStorage(storage: Storage): Promise<PipelineOutputs> {
+    const stored = new StorageOutputs(storage.writers);
+    const scoring = await ScoringOutputs.create(stored, {
+      logger: this.logger.child({ component: 'trainer' }),
+      onScore: (score, output) => stored.score(score, output),
+    });
+    // Closed after the pipeline (which flushes through it) and before storage.
+    this.started.push({ start: async () => undefined, close: () => scoring.close() });
+    return scoring;
   }
 
   private async onClose(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ClickEvent, Logger, SessionOutput } from '../core/index.js';
+import type { ClickEvent, Logger, Score, SessionOutput } from '../core/index.js';
 import type {
   EventLog,
   FailedEvent,
@@ -29,6 +29,14 @@ export class StorageOutputs implements PipelineOutputs {
 
   session(_partition: number, output: SessionOutput): void {
     this.track(this.writers.sessions.write([output]));
+  }
+
+  /** A live score, with the session's dimensions for the per-minute aggregates. */
+  score(score: Score, output: SessionOutput): void {
+    const { entryChannel, country, deviceType } = output.session;
+    this.track(
+      this.writers.scores.write([{ ...score, channel: entryChannel, country, deviceType }]),
+    );
   }
 
   identity(_partition: number, link: IdentityLink): void {

@@ -1,0 +1,115 @@
+import {
+  counter,
+  histogram,
+  type ClickEvent,
+  type Logger,
+  type Score,
+  type SessionOutput,
+} from '../core/index.js';
+import {
+  Scorer,
+  Trainer,
+  createFeatureHasher,
+  type ModelSnapshot,
+  type TrainerOptions,
+} from '../scoring/index.js';
+import type { IdentityLink } from '../sessionizer/index.js';
+import type { PipelineOutputs } from './partition-pipeline.js';
+
+/** Where live scores go besides storage (the websockets, later). */
+export type ScoreListener = (score: Score, output: SessionOutput) => void;
+
+const scoredTotal = counter('pathcast_scores_total', 'Session updates scored');
+const scoreSeconds = histogram(
+  'pathcast_score_seconds',
+  'Time to score one session update (features, classifier, Markov lookup)',
+  [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+);
+
+/**
+ * Scores every session update with the current model and teaches the in-process trainer from
+ * updates and closes, then hands everything on to the next outputs (storage). Snapshots the
+ * trainer publishes are swapped into the scorer without pausing.
+ *
+ * NOTE: the trainer's counts are not part of the partition checkpoints yet, so records replayed
+ * after a crash are learnt twice (issue 5 makes model contributions part of the checkpoint).
+ */
+export class ScoringOutputs implements PipelineOutputs {
+  private readonly next: PipelineOutputs;
+  private readonly scorer: Scorer;
+  private readonly trainer: Trainer;
+  private readonly onScore: ScoreListener | undefined;
+
+  private constructor(
+    next: PipelineOutputs,
+    scorer: Scorer,
+    trainer: Trainer,
+    onScore?: ScoreListener,
+  ) {
+    this.next = next;
+    this.scorer = scorer;
+    this.trainer = trainer;
+    this.onScore = onScore;
+  }
+
+  static async create(
+    next: PipelineOutputs,
+    deps: { logger: Logger; onScore?: ScoreListener; onSnapshot?: (model: ModelSnapshot) => void },
+    options: TrainerOptions = {},
+  ): Promise<ScoringOutputs> {
+    const hasher = await createFeatureHasher();
+    const scorer = new Scorer(hasher);
+    const trainer = new Trainer(options, {
+      hasher,
+      logger: deps.logger,
+      onSnapshot: (model) => {
+        scorer.swap(model);
+        deps.onSnapshot?.(model);
+      },
+    });
+    await trainer.start();
+    return new ScoringOutputs(next, scorer, trainer, deps.onScore);
+  }
+
+  /** The model the scorer serves now. */
+  get model(): ModelSnapshot {
+    return this.scorer.model;
+  }
+
+  events(partition: number, events: readonly ClickEvent[]): void {
+    this.next.events(partition, events);
+  }
+
+  session(partition: number, output: SessionOutput): void {
+    if (output.kind === 'update') {
+      if (!output.session.isBot) {
+        const started = process.hrtime.bigint();
+        const score = this.scorer.score(output);
+        this.trainer.onUpdate(output, { markovProbability: score.markovProbability });
+        scoreSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        scoredTotal.inc();
+        this.onScore?.(score, output);
+      }
+    } else {
+      this.trainer.onClosed(output);
+    }
+    this.next.session(partition, output);
+  }
+
+  identity(partition: number, link: IdentityLink): void {
+    this.next.identity(partition, link);
+  }
+
+  flush(): Promise<void> {
+    return this.next.flush();
+  }
+
+  backedUp(): boolean {
+    return this.next.backedUp();
+  }
+
+  /** Stops the trainer's timer after publishing what it learnt. */
+  close(): Promise<void> {
+    return this.trainer.close();
+  }
+}
