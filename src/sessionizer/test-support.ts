@@ -4,6 +4,7 @@
  * the module's API.
  */
 import type { ClickEvent, SessionClosed, SessionOutput, SessionUpdate } from '../core/index.js';
+import { mulberry32 } from '../core/index.js';
 import type { SessionizerOptions } from './options.js';
 import { PartitionSessionizer } from './partition-sessionizer.js';
 import { CollectingSink } from './sink.js';
@@ -64,16 +65,8 @@ export const HOUR = 60 * MINUTE;
 /** A fixed, realistic epoch for tests (2025-01-01T00:00:00Z). */
 export const T0 = Date.UTC(2025, 0, 1);
 
-/** mulberry32: tiny seeded PRNG, plenty for shuffling test streams. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, plenty for shuffling test streams. */
+export const prng: (seed: number) => () => number = mulberry32;
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];

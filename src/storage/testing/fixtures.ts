@@ -3,6 +3,7 @@
  * outputs with updates, replays and a merge, scores, failures, profiles) and its final truth, so
  * integration tests can compute every query's expected answer themselves.
  */
+import { mulberry32 } from '../../core/index.js';
 import type {
   ClickEvent,
   DeviceType,
@@ -24,16 +25,7 @@ export const PAGE_TYPES = ['/', '/product/:id', '/cart', '/checkout', "/it's \\ 
 export const COUNTRIES = ['DE', 'FR', 'US', ''];
 export const DEVICES: readonly DeviceType[] = ['desktop', 'mobile', 'tablet'];
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 export function makeEvent(fields: Partial<ClickEvent> & Pick<ClickEvent, 'id'>): ClickEvent {
   return {
