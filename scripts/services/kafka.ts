@@ -131,6 +131,26 @@ async function warmUp(): Promise<boolean> {
   }
 }
 
+/** `kafka.tools.StorageTool format` of a KRaft node's log dirs, with a fresh cluster id. */
+export async function formatKafkaStorage(
+  libs: string,
+  log4j: string,
+  serverProperties: string,
+): Promise<void> {
+  await runChecked('java', [
+    '-cp',
+    `${libs}/*`,
+    `-Dlog4j.configuration=file:${log4j}`,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    // Generated here rather than by `StorageTool random-uuid`: saves a JVM start (~1 s).
+    kafkaClusterId(randomBytes(16)),
+    '-c',
+    serverProperties,
+  ]);
+}
+
 export const kafkaService: Service = {
   name: 'kafka',
   address: BROKERS,
@@ -164,18 +184,7 @@ export const kafkaService: Service = {
     const log4jOption = `-Dlog4j.configuration=file:${p.log4j}`;
     // Formatting is once per data folder; a formatted folder keeps its cluster id and topics.
     if (!existsSync(join(p.data, 'meta.properties'))) {
-      await runChecked('java', [
-        '-cp',
-        classpath,
-        log4jOption,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        // Generated here rather than by `StorageTool random-uuid`: saves a JVM start (~1 s).
-        kafkaClusterId(randomBytes(16)),
-        '-c',
-        p.serverProperties,
-      ]);
+      await formatKafkaStorage(libs, p.log4j, p.serverProperties);
     }
     return spawnDetached(
       'java',

@@ -5,19 +5,17 @@
  * owned by this process: it can be killed and restarted at will, and is removed at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { ensureKafkaJars } from '../../scripts/services/kafka.js';
+import { ensureKafkaJars, formatKafkaStorage } from '../../scripts/services/kafka.js';
 import {
-  kafkaClusterId,
   kafkaLog4jProperties,
   kafkaServerProperties,
 } from '../../scripts/services/kafka-config.js';
-import { runChecked, tailFile } from '../../scripts/services/process.js';
+import { tailFile } from '../../scripts/services/process.js';
 import { pollUntil } from '../polling.js';
 
 const HOST = '127.0.0.1';
@@ -73,17 +71,7 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
   writeFileSync(log4j, kafkaLog4jProperties(serverLog));
   const classpath = `${libs}/*`;
   const log4jOption = `-Dlog4j.configuration=file:${log4j}`;
-  await runChecked('java', [
-    '-cp',
-    classpath,
-    log4jOption,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    kafkaClusterId(randomBytes(16)),
-    '-c',
-    properties,
-  ]);
+  await formatKafkaStorage(libs, log4j, properties);
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
