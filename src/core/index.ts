@@ -8,3 +8,4 @@ export * from './metrics.js';
 export * from './types.js';
 export * from './version.js';
 export * from './random.js';
+export * from './score-feed.js';

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import {
   LifecycleGuard,
+  LocalScoreFeed,
   closeAll,
   collectProcessMetrics,
   systemClock,
   type Clock,
   type Lifecycle,
   type Logger,
+  type ScoreFeed,
 } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import {
@@ -51,6 +53,8 @@ export interface RuntimeParts {
   readonly geo: (ip: string) => { country: string; ipPrefix: string };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Every live score, as the pipeline makes it (websockets and the dashboard subscribe). */
+  readonly scores: ScoreFeed;
 }
 
 /** What is running, for the start-up banner and /readyz. */
@@ -148,6 +152,9 @@ export class Runtime implements Lifecycle {
     this.started.push({ start: async () => undefined, close: () => failedConsumer.close() });
 
     const geoStep = createGeoStep();
+    const scores = new LocalScoreFeed((error) =>
+      logger.warn('score_listener_failed', { error: (error as Error).message }),
+    );
     const parts: RuntimeParts = {
       config,
       log,
@@ -157,6 +164,7 @@ export class Runtime implements Lifecycle {
       geo: (ip) => geoStep.locate(ip),
       clock,
       logger,
+      scores,
     };
     this.parts = parts;
 
@@ -166,7 +174,7 @@ export class Runtime implements Lifecycle {
         topics,
         group: config.kafka.group,
         processor: createEventProcessor({ enricher: createEnricher(), clock }),
-        outputs: this.deps.outputs ?? (await this.scoredStorage(storage)),
+        outputs: this.deps.outputs ?? (await this.scoredStorage(storage, scores)),
         checkpoints: new FileCheckpointStore(config.runtime.dataDir),
         clock,
         logger: logger.child({ component: 'pipeline' }),
@@ -185,11 +193,14 @@ export class Runtime implements Lifecycle {
   }
 
   /** Storage behind live scoring: every update scored, scores stored beside sessions. */
-  private async scoredStorage(storage: Storage): Promise<PipelineOutputs> {
+  private async scoredStorage(storage: Storage, feed: ScoreFeed): Promise<PipelineOutputs> {
     const stored = new StorageOutputs(storage.writers);
     const scoring = await ScoringOutputs.create(stored, {
       logger: this.logger.child({ component: 'trainer' }),
-      onScore: (score, output) => stored.score(score, output),
+      onScore: (score, output) => {
+        stored.score(score, output);
+        feed.publish(score);
+      },
     });
     // Closed after the pipeline (which flushes through it) and before storage.
     this.started.push({ start: async () => undefined, close: () => scoring.close() });
