@@ -56,6 +56,7 @@ async function startUntilSignal(config: Config): Promise<void> {
         clock: parts.clock,
         logger: parts.logger.child({ component: 'gateway' }),
         rateLimit: { eventsPerSecond: 200, burst: 2_000 },
+        runtime: parts,
         readiness: [
           { name: 'log', check: async () => ({ ok: true, detail: parts.log.kind }) },
           {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registry, type Clock, type Logger } from '../core/index.js';
 import type { SiteConfig } from '../config/index.js';
 import type { TopicNames } from '../ingest/index.js';
+import type { RuntimeParts } from '../runtime/index.js';
 import { collectorPlugin, type CollectorLog, type GeoLookup } from './collector/index.js';
 import type { RateLimitOptions } from './collector/rate-limiter.js';
 import { trackerPlugin } from './tracker/plugin.js';
@@ -23,6 +24,11 @@ export interface AppDeps {
   readonly readiness: readonly ReadinessCheck[];
   /** Trust X-Forwarded-For from a proxy in front (for the client address). */
   readonly trustProxy?: boolean;
+  /**
+   * What the runtime runs (scores feed, storage, model), for the REST, live and dashboard
+   * plugins; without it (collector-only tests) only the collector and health routes exist.
+   */
+  readonly runtime?: RuntimeParts;
 }
 
 /**
