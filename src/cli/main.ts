@@ -7,6 +7,7 @@ import { GEO_ATTRIBUTION } from '../ingest/index.js';
 import { registerAttributionCommand } from './attribution.js';
 import { registerCrmCommand } from './crm.js';
 import { registerSimulateCommand } from './simulate.js';
+import { DEMO_RATE_LIMIT, startDemoTraffic, type DemoTraffic } from './demo.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -29,10 +30,16 @@ export function buildProgram(): Command {
     .command('start')
     .description('run Pathcast until Ctrl-C (embedded log and chdb unless configured otherwise)')
     .option('--config <file>', 'sites and keys: {"sites": [{"id", "writeKey", "secretKey", ...}]}')
-    .option('--demo', 'embedded everything, for a first look')
-    .action(async (options: { config?: string }) => {
+    .option('--demo', 'embedded everything plus simulated visitors, for a first look')
+    .action(async (options: { config?: string; demo?: boolean }) => {
+      if (options.demo === true) {
+        const configFile = options.config === undefined ? {} : { configFile: options.config };
+        await startUntilSignal(loadProcessConfig({ ...configFile, demo: true }), { demo: true });
+        return;
+      }
       await startUntilSignal(
         loadProcessConfig(options.config === undefined ? {} : { configFile: options.config }),
+        { demo: false },
       );
     });
 
@@ -43,7 +50,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function startUntilSignal(config: Config): Promise<void> {
+async function startUntilSignal(config: Config, mode: { demo: boolean }): Promise<void> {
   const logger = createLogger({ level: config.runtime.logLevel });
   const runtime = new Runtime(config, {
     logger,
@@ -55,7 +62,7 @@ async function startUntilSignal(config: Config): Promise<void> {
         geo: parts.geo,
         clock: parts.clock,
         logger: parts.logger.child({ component: 'gateway' }),
-        rateLimit: { eventsPerSecond: 200, burst: 2_000 },
+        rateLimit: mode.demo ? DEMO_RATE_LIMIT : { eventsPerSecond: 200, burst: 2_000 },
         runtime: parts,
         readiness: [
           { name: 'log', check: async () => ({ ok: true, detail: parts.log.kind }) },
@@ -83,6 +90,15 @@ async function startUntilSignal(config: Config): Promise<void> {
       `  site "demo": write key ${demo?.writeKey ?? ''}   secret key ${demo?.secretKey ?? ''}`,
     );
   }
+  let traffic: DemoTraffic | undefined;
+  const site = config.sites.sites[0];
+  if (mode.demo && status.url !== undefined && site !== undefined) {
+    traffic = startDemoTraffic(status.url, site.writeKey, undefined, logger);
+    lines.push(
+      `  dashboard: ${status.url}/   log in as site "${site.id}" with its secret key ${site.secretKey}`,
+      '  traffic:   simulated visitors (the last hours replayed, then live)',
+    );
+  }
   lines.push(`  ${GEO_ATTRIBUTION}`, '  press Ctrl-C to stop');
   console.log(lines.join('\n'));
   await new Promise<void>((resolve) => {
@@ -97,6 +113,8 @@ async function startUntilSignal(config: Config): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // Traffic first, so the runtime's flush sees no new events arrive while it drains.
+  await traffic?.stop();
   await runtime.close();
   console.log('pathcast stopped');
 }

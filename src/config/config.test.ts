@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/index.js';
 import { loadConfig, maskSecrets } from './config.js';
@@ -11,6 +12,8 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(config.runtime.logLevel).toBe('info');
     expect(config.kafka.partitions).toBe(8);
+    // Nothing is ever deleted unless retention is configured.
+    expect(config.retention).toEqual({ days: 0, failedEventsDays: 0 });
   });
 
   it('reads every section', () => {
@@ -24,6 +27,8 @@ describe('loadConfig', () => {
       PATHCAST_CLICKHOUSE_DATABASE: 'analytics',
       PATHCAST_POSTGRES_URL: 'postgres://crm@db:5432/crm',
       PATHCAST_LOG_LEVEL: 'debug',
+      PATHCAST_RETENTION_DAYS: '400',
+      PATHCAST_FAILED_EVENTS_RETENTION_DAYS: '30',
     });
     expect(config.runtime.dataDir).toBe('/var/lib/pathcast');
     expect(config.http.port).toBe(9000);
@@ -34,6 +39,25 @@ describe('loadConfig', () => {
     expect(config.clickhouse.database).toBe('analytics');
     expect(config.postgres.url).toBe('postgres://crm@db:5432/crm');
     expect(config.runtime.logLevel).toBe('debug');
+    expect(config.retention).toEqual({ days: 400, failedEventsDays: 30 });
+  });
+
+  it('keeps a demo embedded and apart, whatever Kafka or ClickHouse the environment names', () => {
+    const env = {
+      PATHCAST_KAFKA_BROKERS: 'kafka.internal:9092',
+      PATHCAST_CLICKHOUSE_URL: 'https://ch.internal:8443',
+      PATHCAST_DATA_DIR: 'var/pathcast',
+      PATHCAST_PORT: '9090',
+    };
+    const demo = loadConfig(env, { demo: true });
+    expect(demo.kafka.brokers).toEqual([]);
+    expect(demo.clickhouse.url).toBeUndefined();
+    expect(demo.runtime.dataDir).toBe(join('var/pathcast', 'demo'));
+    expect(demo.http.port).toBe(9090);
+    const real = loadConfig(env);
+    expect(real.kafka.brokers).toEqual(['kafka.internal:9092']);
+    expect(real.clickhouse.url).toBe('https://ch.internal:8443');
+    expect(real.runtime.dataDir).toBe('var/pathcast');
   });
 
   it('treats blank values as unset', () => {
@@ -52,6 +76,10 @@ describe('loadConfig', () => {
     ['PATHCAST_CLICKHOUSE_URL', 'not a url', /expected a URL/],
     ['PATHCAST_CLICKHOUSE_URL', 'ftp://x', /protocol http: or https:/],
     ['PATHCAST_POSTGRES_URL', 'http://db', /protocol postgres:/],
+    ['PATHCAST_RETENTION_DAYS', '-1', /integer from 0 to 36500/],
+    ['PATHCAST_RETENTION_DAYS', '30d', /integer from 0 to 36500, got "30d"/],
+    ['PATHCAST_RETENTION_DAYS', '99999', /integer from 0 to 36500/],
+    ['PATHCAST_FAILED_EVENTS_RETENTION_DAYS', '7.5', /integer from 0 to 36500/],
   ])('rejects %s=%s naming the variable', (variable, value, allowed) => {
     let thrown: unknown;
     try {

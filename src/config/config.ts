@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { EnvReader, type Env } from './env.js';
 import { loadSites, type SitesConfig } from './sites.js';
 
@@ -52,6 +53,18 @@ export interface ClickHouseConfig {
   readonly caFile: string | undefined;
 }
 
+/**
+ * Retention of history in ClickHouse, in days; 0 keeps data forever. Old data goes a whole
+ * month partition at a time (18.16 has no TTL), so a row lives at least the configured days and
+ * at most about a month longer. The per-minute aggregates are never dropped.
+ */
+export interface RetentionConfig {
+  /** PATHCAST_RETENTION_DAYS: events, sessions and scores. */
+  readonly days: number;
+  /** PATHCAST_FAILED_EVENTS_RETENTION_DAYS: failed events. */
+  readonly failedEventsDays: number;
+}
+
 export interface PostgresConfig {
   /** PATHCAST_POSTGRES_URL: CRM profile source; unset = none. */
   readonly url: string | undefined;
@@ -62,6 +75,7 @@ export interface Config {
   readonly http: HttpConfig;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
+  readonly retention: RetentionConfig;
   readonly postgres: PostgresConfig;
   /** Sites and their keys: `--config FILE`, else PATHCAST_SITES, else a generated demo site. */
   readonly sites: SitesConfig;
@@ -70,13 +84,21 @@ export interface Config {
 export interface LoadOptions {
   /** A JSON file with `{ "sites": [...] }` (pathcast start --config FILE). */
   readonly configFile?: string;
+  /**
+   * `pathcast start --demo`: embedded everything (in-memory log, chdb in `<data dir>/demo`),
+   * whatever Kafka or ClickHouse the environment names, so a demo never writes to real systems.
+   */
+  readonly demo?: boolean;
 }
+
+/** About a century: anything longer is a typo, not a policy. */
+const MAX_RETENTION_DAYS = 36_500;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** Reads and validates every section; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env, options: LoadOptions = {}): Config {
-  const read = new EnvReader(env);
+  const read = new EnvReader(options.demo === true ? demoEnv(env) : env);
   return {
     runtime: {
       dataDir: read.string('PATHCAST_DATA_DIR', '.pathcast'),
@@ -104,11 +126,20 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       database: read.string('PATHCAST_CLICKHOUSE_DATABASE', 'pathcast'),
       caFile: read.optionalString('PATHCAST_CLICKHOUSE_CA_FILE'),
     },
+    retention: {
+      days: read.int('PATHCAST_RETENTION_DAYS', 0, 0, MAX_RETENTION_DAYS),
+      failedEventsDays: read.int('PATHCAST_FAILED_EVENTS_RETENTION_DAYS', 0, 0, MAX_RETENTION_DAYS),
+    },
     postgres: {
       url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
     },
     sites: loadSites(read.json('PATHCAST_SITES'), options.configFile),
   };
+}
+
+function demoEnv(env: Env): Env {
+  const { PATHCAST_KAFKA_BROKERS: _brokers, PATHCAST_CLICKHOUSE_URL: _clickhouse, ...rest } = env;
+  return { ...rest, PATHCAST_DATA_DIR: join(env['PATHCAST_DATA_DIR'] ?? '.pathcast', 'demo') };
 }
 
 /** The configuration of this process, from its environment. */

@@ -8,6 +8,7 @@ export {
   type HttpConfig,
   type KafkaConfig,
   type ClickHouseConfig,
+  type RetentionConfig,
   type PostgresConfig,
   type LoadOptions,
 } from './config.js';
