@@ -15,6 +15,7 @@ import {
 } from '../scoring/index.js';
 import type { IdentityLink } from '../sessionizer/index.js';
 import type { PipelineOutputs } from './partition-pipeline.js';
+import { ProfileJoin, type ProfileLookup } from './profile-join.js';
 
 /** Where live scores go besides storage (the websockets, later). */
 export type ScoreListener = (score: Score, output: SessionOutput) => void;
@@ -39,22 +40,35 @@ export class ScoringOutputs implements PipelineOutputs {
   private readonly scorer: Scorer;
   private readonly trainer: Trainer;
   private readonly onScore: ScoreListener | undefined;
+  private readonly join: ProfileJoin;
 
   private constructor(
     next: PipelineOutputs,
     scorer: Scorer,
     trainer: Trainer,
     onScore?: ScoreListener,
+    profiles?: ProfileLookup,
   ) {
     this.next = next;
     this.scorer = scorer;
     this.trainer = trainer;
     this.onScore = onScore;
+    // A profile that lands after its visitor's update was scored: score that update again.
+    this.join = new ProfileJoin(profiles, (update, profile) => {
+      this.onScore?.(this.scorer.score(update, profile), update);
+      scoredTotal.inc();
+    });
   }
 
   static async create(
     next: PipelineOutputs,
-    deps: { logger: Logger; onScore?: ScoreListener; onSnapshot?: (model: ModelSnapshot) => void },
+    deps: {
+      logger: Logger;
+      onScore?: ScoreListener;
+      onSnapshot?: (model: ModelSnapshot) => void;
+      /** The CRM join; without it sessions are scored without profiles. */
+      profiles?: ProfileLookup;
+    },
     options: TrainerOptions = {},
   ): Promise<ScoringOutputs> {
     const hasher = await createFeatureHasher();
@@ -68,7 +82,7 @@ export class ScoringOutputs implements PipelineOutputs {
       },
     });
     await trainer.start();
-    return new ScoringOutputs(next, scorer, trainer, deps.onScore);
+    return new ScoringOutputs(next, scorer, trainer, deps.onScore, deps.profiles);
   }
 
   /** The model the scorer serves now. */
@@ -84,13 +98,15 @@ export class ScoringOutputs implements PipelineOutputs {
     if (output.kind === 'update') {
       if (!output.session.isBot) {
         const started = process.hrtime.bigint();
-        const score = this.scorer.score(output);
-        this.trainer.onUpdate(output, { markovProbability: score.markovProbability });
+        const profile = this.join.profileFor(output);
+        const score = this.scorer.score(output, profile);
+        this.trainer.onUpdate(output, { profile, markovProbability: score.markovProbability });
         scoreSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
         scoredTotal.inc();
         this.onScore?.(score, output);
       }
     } else {
+      this.join.closed(output.session);
       this.trainer.onClosed(output);
     }
     this.next.session(partition, output);
@@ -110,6 +126,7 @@ export class ScoringOutputs implements PipelineOutputs {
 
   /** Stops the trainer's timer after publishing what it learnt. */
   close(): Promise<void> {
+    this.join.close();
     return this.trainer.close();
   }
 }
