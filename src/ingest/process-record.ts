@@ -1,8 +1,8 @@
 import { VERSION, ok, type ClickEvent, type Clock, type Ok } from '../core/index.js';
-import type { Enricher } from './enrich/index.js';
+import type { Enricher, Enrichment } from './enrich/index.js';
 import { decodeEnvelope } from './envelope.js';
 import { failedEvent, type FailedEvent } from './failed/index.js';
-import { normalizeSegmentEvent } from './segment/normalize.js';
+import { normalizeSegmentEvent, type BaseEvent } from './segment/normalize.js';
 
 /** Where a record was read from; failed events keep it for replay. */
 export interface RecordSource {
@@ -71,13 +71,65 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
       properties: inputs.properties,
     });
     if (!enriched.ok) return failWith('enrichment_failed', enriched.reason, site, event, base.id);
-    const enrichment = enriched.value;
     // The collector resolved the IP already when it was the producer (and dropped the raw IP).
-    const geo =
-      inputs.ip === ''
-        ? { country: envelope.value.country, ipPrefix: envelope.value.ipPrefix }
-        : {};
-    return ok({ ...base, ...enrichment, ...geo, processorVersion: VERSION });
+    const collectorGeo = inputs.ip === '' ? envelope.value : undefined;
+    return ok(clickEvent(base, enriched.value, collectorGeo));
+  };
+}
+
+/**
+ * The event in one fixed shape, every field written out in ClickEvent's order.
+ *
+ * TRICKY: not `{ ...base, ...enrichment, ...geo }`: V8 builds such a spread field by field, and
+ * with an optional third part the result took many shapes; measured here, that one line cost
+ * ~70 us an event, more than parsing, validating and enriching it together. One literal gives
+ * one hidden class, which every later stage (sessionizer, rows, scoring) then reads fast.
+ */
+function clickEvent(
+  base: BaseEvent,
+  e: Enrichment,
+  geo: { readonly country: string; readonly ipPrefix: string } | undefined,
+): ClickEvent {
+  return {
+    id: base.id,
+    site: base.site,
+    type: base.type,
+    name: base.name,
+    visitor: base.visitor,
+    anonymousId: base.anonymousId,
+    userId: base.userId,
+    previousId: base.previousId,
+    groupId: base.groupId,
+    timestamp: base.timestamp,
+    receivedAt: base.receivedAt,
+    sentAt: base.sentAt,
+    clockSkewMs: base.clockSkewMs,
+    futureClamped: base.futureClamped,
+    url: base.url,
+    path: e.path,
+    referrer: base.referrer,
+    title: base.title,
+    pageType: e.pageType,
+    browser: e.browser,
+    os: e.os,
+    deviceType: e.deviceType,
+    isBot: e.isBot,
+    ipPrefix: geo === undefined ? e.ipPrefix : geo.ipPrefix,
+    country: geo === undefined ? e.country : geo.country,
+    channel: e.channel,
+    source: e.source,
+    medium: e.medium,
+    campaign: e.campaign,
+    term: e.term,
+    content: e.content,
+    clickId: e.clickId,
+    referrerClass: e.referrerClass,
+    referrerDomain: e.referrerDomain,
+    isConversion: e.isConversion,
+    revenue: e.revenue,
+    currency: e.currency,
+    properties: base.properties,
+    processorVersion: VERSION,
   };
 }
 
