@@ -71,6 +71,32 @@ describe('pathcast start --demo', () => {
       // Seconds from the banner to the first live scores (the issue asks for under 10 s).
       console.log(`demo: live scores ${((Date.now() - bannerAt) / 1000).toFixed(1)} s after start`);
       expect(metricTotal(metrics, 'pathcast_scores_total')).toBeGreaterThan(0);
+
+      // The dashboard: log in with the printed credentials; the replayed hours give it closed
+      // sessions, conversions and revenue at once (live sessions close 30 min after their end).
+      const key = /secret key (sk_demo_\S+)/.exec(stdout)?.[1] ?? '';
+      const login = await fetch(`${url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ site: 'demo', secretKey: key }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      let overview: { kpis?: { sessions: number; revenue: number } } = {};
+      await pollUntil(
+        'closed demo sessions on the dashboard',
+        async () => {
+          const answer = await fetch(`${url}/api/overview`, { headers: { cookie } });
+          overview = (await answer.json()) as typeof overview;
+          return (overview.kpis?.sessions ?? 0) > 50 && (overview.kpis?.revenue ?? 0) > 0
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, describe: () => JSON.stringify(overview) },
+      );
+      const page = await fetch(`${url}/`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<html');
     } finally {
       child.kill('SIGINT');
     }

@@ -8,6 +8,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { serviceEnv, servicesDown, servicesUp, type ServiceName } from '../scripts/services.js';
+import { ensureWebBuilt } from '../scripts/ensure-web.js';
 // Types only: test/services.ts uses vitest's worker-side `inject`, not for this process.
 import type { ServiceAddresses } from './services.js';
 
@@ -28,6 +29,8 @@ const read = (key: keyof ServiceAddresses): string | undefined => {
 const log = (line: string): void => console.error(`[global-setup] ${line}`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The dashboard and demo tests serve the built web app; built once here, before any of them.
+  await ensureWebBuilt(log);
   const missing = KEYS.filter((key) => read(key) === undefined);
   let started: readonly ServiceName[] = [];
   if (missing.length > 0) {

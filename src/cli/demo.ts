@@ -1,11 +1,34 @@
 import { silentLogger, type Logger } from '../core/index.js';
-import { createHttpSink, runSimulation, type SimulationOptions } from '../simulator/index.js';
+import {
+  createHttpSink,
+  runSimulation,
+  type EventSink,
+  type SimulationOptions,
+} from '../simulator/index.js';
+
+/**
+ * Passes records on until one is due after `until`, then stops the run through `stop`. The
+ * simulator's traffic follows the time of day, so the event count alone cannot say where a
+ * replay of the last hours ends; the clock does.
+ */
+function until(time: number, sink: EventSink, stop: AbortController): EventSink {
+  return {
+    write(record) {
+      if (record.sendAt > time) {
+        stop.abort();
+        return undefined;
+      }
+      return sink.write(record);
+    },
+    close: () => sink.close(),
+  };
+}
 
 /** What the demo's traffic looks like; small enough to start in seconds on a laptop. */
 export interface DemoTrafficOptions {
   /** Hours of past traffic replayed at once, so sessions have closed and the models learnt. */
   readonly backfillHours: number;
-  /** Distinct events in the backfill. */
+  /** Most distinct events in the backfill; it also stops at the present, whichever is first. */
   readonly backfillEvents: number;
   /** Live events per second after the backfill (a medium-sized shop). */
   readonly liveRate: number;
@@ -13,8 +36,8 @@ export interface DemoTrafficOptions {
 }
 
 export const DEMO_TRAFFIC: DemoTrafficOptions = {
-  backfillHours: 3,
-  backfillEvents: 8_000,
+  backfillHours: 6,
+  backfillEvents: 50_000,
   liveRate: 25,
   seed: 7,
 };
@@ -45,19 +68,23 @@ export function startDemoTraffic(
     createHttpSink({ url, writeKey, concurrency: 2, logger });
 
   const run = async (): Promise<void> => {
+    const now = Date.now();
+    const replay = new AbortController();
+    const stopReplay = (): void => replay.abort();
+    abort.signal.addEventListener('abort', stopReplay);
     const backfill = await runSimulation(
       {
         ...common,
         seed: options.seed,
         timing: 'historical',
-        // Ends half an hour ago, so its last sessions never run into the future.
-        start: Date.now() - (options.backfillHours + 0.5) * 3_600_000,
+        start: now - options.backfillHours * 3_600_000,
         days: options.backfillHours / 24,
         events: options.backfillEvents,
       },
-      sink(),
-      { signal: abort.signal },
+      until(now, sink(), replay),
+      { signal: replay.signal },
     );
+    abort.signal.removeEventListener('abort', stopReplay);
     logger.info('demo_backfill_sent', { events: backfill.events, sessions: backfill.sessions });
     if (abort.signal.aborted) return;
     await runSimulation(

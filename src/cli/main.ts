@@ -64,16 +64,8 @@ async function startUntilSignal(config: Config, mode: { demo: boolean }): Promis
         logger: parts.logger.child({ component: 'gateway' }),
         rateLimit: mode.demo ? DEMO_RATE_LIMIT : { eventsPerSecond: 200, burst: 2_000 },
         runtime: parts,
-        readiness: [
-          { name: 'log', check: async () => ({ ok: true, detail: parts.log.kind }) },
-          {
-            name: 'clickhouse',
-            check: async () => {
-              const ping = await parts.clickhouse.client.ping();
-              return { ok: ping.success, detail: parts.clickhouse.engine };
-            },
-          },
-        ],
+        // The gateway's own checks (log and lag, ClickHouse, model) cover the runtime.
+        readiness: [],
       }),
   });
   await runtime.start();

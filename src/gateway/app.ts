@@ -1,17 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registry, type Clock, type Logger } from '../core/index.js';
+import fastifyWebsocket from '@fastify/websocket';
+import type { Clock, Logger } from '../core/index.js';
 import type { SiteConfig } from '../config/index.js';
 import type { TopicNames } from '../ingest/index.js';
 import type { RuntimeParts } from '../runtime/index.js';
 import { collectorPlugin, type CollectorLog, type GeoLookup } from './collector/index.js';
 import type { RateLimitOptions } from './collector/rate-limiter.js';
 import { trackerPlugin } from './tracker/plugin.js';
+import { livePlugin } from './live/index.js';
+import { dashboardPlugin } from './dashboard/index.js';
+import { opsPlugin, registerDocs, restPlugin, type ReadinessCheck } from './rest/index.js';
 
-/** One dependency's readiness, for /readyz. */
-export interface ReadinessCheck {
-  readonly name: string;
-  check(): Promise<{ ok: boolean; detail: string }>;
-}
+export type { ReadinessCheck };
 
 export interface AppDeps {
   readonly sites: readonly SiteConfig[];
@@ -41,7 +41,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? false,
     // Bodies are bounded by each plugin (the collector's 500 KB).
     bodyLimit: 1024 * 1024,
+    // The REST :id routes answer 404 with a code for any id, even an absurdly long one, rather
+    // than the router's bare 404 at its default 100 characters (percent-encoding included).
+    routerOptions: { maxParamLength: 64 * 1024 },
   });
+  // Before any route: swagger learns the routes as they are added.
+  await registerDocs(app);
 
   await app.register(collectorPlugin, {
     sites: deps.sites,
@@ -53,29 +58,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rateLimit: deps.rateLimit,
   });
   await app.register(trackerPlugin);
+  if (deps.runtime !== undefined) {
+    // NOTE: @fastify/websocket must be registered once per server (each registration adds its
+    // own 'upgrade' listener); /v1/live and /api/live share this one. Clients send nothing big.
+    if (!app.hasDecorator('websocketServer')) {
+      await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+    }
+    const { sites, clock, logger } = deps;
+    await app.register(livePlugin, { sites, scores: deps.runtime.scores, clock, logger });
+    await app.register(dashboardPlugin, { sites, runtime: deps.runtime });
+  }
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const results = await Promise.all(
-      deps.readiness.map(async (check) => {
-        try {
-          return { name: check.name, ...(await check.check()) };
-        } catch (error) {
-          return { name: check.name, ok: false, detail: (error as Error).message };
-        }
-      }),
-    );
-    const ready = results.every((result) => result.ok);
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not_ready', checks: results });
+  await app.register(opsPlugin, {
+    readiness: deps.readiness,
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
   });
-
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  if (deps.runtime !== undefined) {
+    await app.register(restPlugin, {
+      sites: deps.sites,
+      runtime: deps.runtime,
+      geo: deps.geo,
+      clock: deps.clock,
+      logger: deps.logger,
+    });
+  }
 
   return app;
 }

@@ -12,3 +12,9 @@ export {
   type Checkpoint,
   type CheckpointStore,
 } from './checkpoint-store.js';
+export {
+  KafkaCheckpointStore,
+  type KafkaCheckpointStoreDeps,
+  type KafkaCheckpointStoreOptions,
+} from './kafka-checkpoint-store.js';
+export { ProfileJoin, type ProfileLookup, type LateProfileListener } from './profile-join.js';

@@ -6,16 +6,17 @@ import {
   type Logger,
   type SessionOutput,
 } from '../core/index.js';
-import type {
-  BatchContext,
-  ConsumerContext,
-  EventLog,
-  EventProcessor,
-  FailedEvent,
-  LogConsumer,
-  PartitionHandler,
-  RecordBatch,
-  TopicNames,
+import {
+  LOG_ERROR,
+  type BatchContext,
+  type ConsumerContext,
+  type EventLog,
+  type EventProcessor,
+  type FailedEvent,
+  type LogConsumer,
+  type PartitionHandler,
+  type RecordBatch,
+  type TopicNames,
 } from '../ingest/index.js';
 import {
   PartitionSessionizer,
@@ -76,6 +77,34 @@ const recordsTotal = counter('pathcast_pipeline_records_total', 'Records process
 const checkpointsTotal = counter('pathcast_checkpoints_total', 'Partition checkpoints taken');
 const openSessionsGauge = gauge('pathcast_open_sessions', 'Open sessions held by this process');
 
+/** How often a batch that waits (for the chain, for room, for a flush) keeps its group alive. */
+const HEARTBEAT_WHILE_WAITING_MS = 1_000;
+
+/**
+ * Awaits `work`, heartbeating every second meanwhile. A store down for minutes keeps a batch
+ * waiting for buffer room or for its checkpoint's flush; without heartbeats the group drops
+ * this member after its session timeout (30 s) and refuses its commits once the store is back,
+ * which stops the consumer. ctx.heartbeat() never throws; it marks the batch stale instead.
+ */
+async function heartbeating(ctx: BatchContext, work: Promise<void>): Promise<void> {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const beat = (): void => {
+    timer = setTimeout(() => {
+      void ctx.heartbeat().finally(() => {
+        if (!done) beat();
+      });
+    }, HEARTBEAT_WHILE_WAITING_MS);
+  };
+  beat();
+  try {
+    await work;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+  }
+}
+
 /**
  * The processing of one consumer-group member: for each owned partition, events are validated
  * and enriched, sessionized, and handed to the outputs. Exactly-once effects rest on three
@@ -134,15 +163,21 @@ export class PartitionPipeline implements PartitionHandler {
 
   async onAssigned(partitions: readonly number[], ctx: ConsumerContext): Promise<void> {
     this.consumer = ctx.consumer;
+    // Every partition was released before a new assignment (eager protocol); state still held
+    // here is from a release that failed and must not be checkpointed by anyone any more.
+    for (const partition of this.partitions.keys()) {
+      if (!partitions.includes(partition)) this.partitions.delete(partition);
+    }
     for (const partition of partitions) {
       const { topics, group, checkpoints, logger } = this.deps;
       const pendingFailed: FailedEvent[] = [];
       const sessionizer = this.newSessionizer(partition, pendingFailed);
       const saved = await checkpoints.load(topics.events, group, partition);
-      if (saved !== undefined) {
-        sessionizer.restore(saved.state);
-        ctx.consumer.seek(partition, saved.nextOffset);
-      }
+      if (saved !== undefined) sessionizer.restore(saved.state);
+      // Resume exactly after the checkpoint, whatever the group committed. Without one, from
+      // the log's start: a committed offset with no checkpoint (a lost or new checkpoint store)
+      // would otherwise go on with empty state and split every open session.
+      this.seekTo(ctx.consumer, partition, saved?.nextOffset ?? 0);
       this.partitions.set(partition, {
         sessionizer,
         nextOffset: saved?.nextOffset ?? 0,
@@ -182,7 +217,8 @@ export class PartitionPipeline implements PartitionHandler {
   async onBatch(batch: RecordBatch, ctx: BatchContext): Promise<void> {
     const state = this.partitions.get(batch.partition);
     if (state === undefined) return;
-    await this.serial(state, async () => {
+    const work = this.serial(state, async () => {
+      if (!this.owns(batch.partition, state)) return;
       const { outputs } = this.deps;
       while (outputs.backedUp()) {
         await outputs.flush();
@@ -196,6 +232,7 @@ export class PartitionPipeline implements PartitionHandler {
         await this.checkpoint(batch.partition, state, false);
       }
     });
+    await heartbeating(ctx, work);
   }
 
   private process(batch: RecordBatch, state: PartitionState): void {
@@ -251,17 +288,47 @@ export class PartitionPipeline implements PartitionHandler {
     state.lastCheckpointAt = this.deps.clock.now();
     if (!force && state.nextOffset === state.checkpointedOffset && !state.sessionizerChanged)
       return;
+    if (!this.owns(partition, state)) return;
     const snapshot = state.sessionizer.snapshot();
     const nextOffset = state.nextOffset;
     await this.writeFailed(state);
     await this.deps.outputs.flush();
+    // The partition may have been lost meanwhile: its new owner restores the last checkpoint
+    // and must not find an older one from here saved over its own.
+    if (!this.owns(partition, state)) return;
     const { topics, group, checkpoints } = this.deps;
     await checkpoints.save(topics.events, group, partition, { nextOffset, state: snapshot });
     state.checkpointedOffset = nextOffset;
     state.sessionizerChanged = false;
     checkpointsTotal.inc();
     const consumer = this.consumer;
-    if (consumer !== undefined && nextOffset > 0) await consumer.commit(partition, nextOffset);
+    if (consumer !== undefined && nextOffset > 0 && this.owns(partition, state)) {
+      await consumer.commit(partition, nextOffset);
+    }
+  }
+
+  /**
+   * Whether `state` is still this member's live state of `partition`: not revoked, not lost,
+   * not replaced by a new assignment. Work queued for a released partition must not save it.
+   */
+  private owns(partition: number, state: PartitionState): boolean {
+    const consumer = this.consumer;
+    return (
+      this.partitions.get(partition) === state &&
+      consumer !== undefined &&
+      consumer.assigned().includes(partition)
+    );
+  }
+
+  /** Positions a newly assigned partition; a start below the retained log means from its start. */
+  private seekTo(consumer: LogConsumer, partition: number, offset: number): void {
+    try {
+      consumer.seek(partition, offset);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== LOG_ERROR.offsetOutOfRange) throw error;
+      // Records before the log's start are gone: at-least-once from there is all that is left.
+      this.deps.logger.warn('partition_offset_out_of_range', { partition, offset, err: error });
+    }
   }
 
   /** Idle partitions: event time moves on with the clock, sessions close, state is saved. */
@@ -269,6 +336,8 @@ export class PartitionPipeline implements PartitionHandler {
     const now = this.deps.clock.now();
     for (const [partition, state] of this.partitions) {
       void this.serial(state, async () => {
+        // Released meanwhile: closing sessions here would emit outputs no checkpoint covers.
+        if (!this.owns(partition, state)) return;
         if (state.caughtUp && state.sessionizer.advanceTime(now) > 0)
           state.sessionizerChanged = true;
         if (now - state.lastCheckpointAt >= this.options.checkpointIntervalMs) {

@@ -19,12 +19,25 @@ import {
   topicNames,
   type EventLog,
   type EventLogOptions,
+  type LogConsumer,
+  type PartitionLag,
   type TopicNames,
 } from '../ingest/index.js';
-import { openStorage, type ClickHouseHandle, type Storage } from '../storage/index.js';
+import type { ModelSnapshot } from '../scoring/index.js';
+import {
+  RetentionScheduler,
+  openStorage,
+  type ClickHouseHandle,
+  type Storage,
+  type StorageWritersOptions,
+} from '../storage/index.js';
+import { ProfileCache, createProfileSource } from '../crm/index.js';
 import { ScoringOutputs } from './scoring-outputs.js';
+import { ModelStore } from './model-store.js';
 import { StorageOutputs, storeFailedEvents } from './storage-outputs.js';
 import { FileCheckpointStore } from './checkpoint-store.js';
+import { KafkaCheckpointStore } from './kafka-checkpoint-store.js';
+import { createScoreRelay } from './score-relay.js';
 import {
   PartitionPipeline,
   type PipelineOptions,
@@ -41,6 +54,8 @@ export interface RuntimeDeps {
   /** Where the pipeline's results go; by default ClickHouse. */
   readonly outputs?: PipelineOutputs;
   readonly pipeline?: PipelineOptions;
+  /** ClickHouse writer tuning (tests, benchmarks): batch sizes, buffer bounds, retries. */
+  readonly writers?: Omit<StorageWritersOptions, 'logger'>;
 }
 
 /** What the runtime built, for the gateway to serve. */
@@ -55,6 +70,15 @@ export interface RuntimeParts {
   readonly logger: Logger;
   /** Every live score, as the pipeline makes it (websockets and the dashboard subscribe). */
   readonly scores: ScoreFeed;
+  /** CRM profiles by user id (the join's cache; `get` awaits the source on a miss). */
+  readonly profiles: ProfileCache;
+  /**
+   * The model live scoring serves now (the empty version-0 model until the trainer's first
+   * snapshot); undefined when the runtime was given other outputs and scores nothing.
+   */
+  model(): ModelSnapshot | undefined;
+  /** The processors' lag on the events topic per partition; refreshes the lag gauge too. */
+  lag(): Promise<readonly PartitionLag[]>;
 }
 
 /** What is running, for the start-up banner and /readyz. */
@@ -79,6 +103,8 @@ export class Runtime implements Lifecycle {
   private readonly started: Lifecycle[] = [];
   private parts: RuntimeParts | undefined;
   private url: string | undefined;
+  private scoring: ScoringOutputs | undefined;
+  private consumer: LogConsumer | undefined;
 
   constructor(config: Config, deps: RuntimeDeps) {
     this.config = config;
@@ -139,8 +165,16 @@ export class Runtime implements Lifecycle {
 
     const storage = await openStorage(config.clickhouse, config.runtime.dataDir, {
       logger: logger.child({ component: 'storage' }),
+      ...(this.deps.writers === undefined ? {} : { writers: this.deps.writers }),
     });
     this.started.push({ start: async () => undefined, close: () => storage.close() });
+    // Retention: at start, then daily; closed before storage (reverse order).
+    const retention = new RetentionScheduler(storage.handle, config.retention, {
+      clock,
+      logger: logger.child({ component: 'retention' }),
+    });
+    await retention.start();
+    this.started.push(retention);
     const clickhouse = storage.handle;
     const failedConsumer = await storeFailedEvents(
       log,
@@ -150,6 +184,15 @@ export class Runtime implements Lifecycle {
       logger,
     );
     this.started.push({ start: async () => undefined, close: () => failedConsumer.close() });
+
+    // The CRM join: PostgreSQL when configured, else the compacted Kafka topic, else none.
+    const profileSource = createProfileSource(config, {
+      logger: logger.child({ component: 'crm' }),
+    });
+    await profileSource.start();
+    this.started.push(profileSource);
+    const profiles = new ProfileCache({}, { source: profileSource, logger, clock });
+    this.started.push({ start: async () => undefined, close: () => profiles.close() });
 
     const geoStep = createGeoStep();
     const scores = new LocalScoreFeed((error) =>
@@ -165,23 +208,45 @@ export class Runtime implements Lifecycle {
       clock,
       logger,
       scores,
+      profiles,
+      model: () => this.scoring?.model,
+      lag: async () => (this.consumer === undefined ? [] : this.consumer.lag()),
     };
     this.parts = parts;
+    // Kafka: scores travel through the scores topic, so any gateway serves any visitor.
+    const relay = createScoreRelay({
+      log,
+      topics,
+      feed: scores,
+      instanceId: config.runtime.instanceId,
+      logger,
+    });
+    await relay.start();
+    this.started.push(relay);
 
+    // Distributed: checkpoints on the compacted topic, so any member can restore any partition.
+    const checkpoints =
+      log.kind === 'kafka'
+        ? new KafkaCheckpointStore({ log, topic: topics.checkpoints, logger })
+        : new FileCheckpointStore(config.runtime.dataDir);
+    if (checkpoints instanceof KafkaCheckpointStore) {
+      await checkpoints.start();
+      this.started.push(checkpoints); // closed after the pipeline, which saves on its way out
+    }
     const pipeline = new PartitionPipeline(
       {
         log,
         topics,
         group: config.kafka.group,
         processor: createEventProcessor({ enricher: createEnricher(), clock }),
-        outputs: this.deps.outputs ?? (await this.scoredStorage(storage, scores)),
-        checkpoints: new FileCheckpointStore(config.runtime.dataDir),
+        outputs: this.deps.outputs ?? (await this.scoredStorage(storage, relay, profiles)),
+        checkpoints,
         clock,
         logger: logger.child({ component: 'pipeline' }),
       },
       this.deps.pipeline,
     );
-    await pipeline.start();
+    this.consumer = await pipeline.start();
     this.started.push({ start: async () => undefined, close: () => pipeline.close() });
 
     if (this.deps.buildApp !== undefined) {
@@ -193,15 +258,31 @@ export class Runtime implements Lifecycle {
   }
 
   /** Storage behind live scoring: every update scored, scores stored beside sessions. */
-  private async scoredStorage(storage: Storage, feed: ScoreFeed): Promise<PipelineOutputs> {
+  private async scoredStorage(
+    storage: Storage,
+    feed: Pick<ScoreFeed, 'publish'>,
+    profiles: ProfileCache,
+  ): Promise<PipelineOutputs> {
     const stored = new StorageOutputs(storage.writers);
+    // The live model survives restarts: resumed from the models table, saved back to it.
+    const models = new ModelStore(storage, {
+      clock: this.clock,
+      logger: this.logger.child({ component: 'models' }),
+    });
+    const initial = await models.load();
+    // Closed after the trainer (its last snapshot is stored) and before storage.
+    this.started.push({ start: async () => undefined, close: () => models.close() });
     const scoring = await ScoringOutputs.create(stored, {
       logger: this.logger.child({ component: 'trainer' }),
+      profiles,
+      onSnapshot: (model) => models.offer(model),
+      ...(initial === undefined ? {} : { initial }),
       onScore: (score, output) => {
         stored.score(score, output);
         feed.publish(score);
       },
     });
+    this.scoring = scoring;
     // Closed after the pipeline (which flushes through it) and before storage.
     this.started.push({ start: async () => undefined, close: () => scoring.close() });
     return scoring;

@@ -68,14 +68,17 @@ export class ScoringOutputs implements PipelineOutputs {
       onSnapshot?: (model: ModelSnapshot) => void;
       /** The CRM join; without it sessions are scored without profiles. */
       profiles?: ProfileLookup;
+      /** A stored model to serve and learn on from (a restart); default an empty model. */
+      initial?: ModelSnapshot;
     },
     options: TrainerOptions = {},
   ): Promise<ScoringOutputs> {
     const hasher = await createFeatureHasher();
-    const scorer = new Scorer(hasher);
+    const scorer = new Scorer(hasher, deps.initial);
     const trainer = new Trainer(options, {
       hasher,
       logger: deps.logger,
+      ...(deps.initial === undefined ? {} : { initial: deps.initial }),
       onSnapshot: (model) => {
         scorer.swap(model);
         deps.onSnapshot?.(model);

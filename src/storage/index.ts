@@ -39,6 +39,13 @@ export {
   type PartitionRef,
   type RetentionOptions,
 } from './schema/retention.js';
+export {
+  RetentionScheduler,
+  RETENTION_GROUPS,
+  type DropOlderThan,
+  type RetentionRun,
+  type RetentionSchedulerOptions,
+} from './retention-scheduler.js';
 
 // Rows and writers
 export type { Row, TableSpec } from './rows/table-spec.js';
@@ -133,3 +140,15 @@ export { scoreTimeline, type ScoreTimelineQuery } from './queries/score-timeline
 export { getProfiles } from './queries/profiles.js';
 export { getIdentities, type IdentityLookup } from './queries/identities.js';
 export { latestModels } from './queries/models.js';
+export {
+  getSession,
+  buildSessionById,
+  MAX_MERGE_HOPS,
+  type SessionLookup,
+  type FoundSession,
+} from './queries/session-by-id.js';
+export {
+  latestVisitorScore,
+  buildLatestVisitorScore,
+  type VisitorScoreQuery,
+} from './queries/visitor-score.js';

@@ -20,9 +20,11 @@ import { pageFlow, type FlowLink, type PageFlowQuery } from './page-flow.js';
 import { getProfiles } from './profiles.js';
 import type { QueryTarget } from './run-query.js';
 import { scoreTimeline, type ScoreTimelineQuery } from './score-timeline.js';
+import { getSession, type FoundSession, type SessionLookup } from './session-by-id.js';
 import { searchSessions, type SessionPage, type SessionSearch } from './session-search.js';
 import { timeSeries, type TimeSeriesPoint, type TimeSeriesQuery } from './time-series.js';
 import { visitorEvents, type VisitorEventsQuery } from './visitor-events.js';
+import { latestVisitorScore, type VisitorScoreQuery } from './visitor-score.js';
 
 /** Every read the dashboards, the API and the batch jobs make, bound to one database. */
 export interface StorageQueries {
@@ -39,6 +41,10 @@ export interface StorageQueries {
   profiles(userIds: readonly string[]): Promise<Profile[]>;
   identities(lookup: IdentityLookup): Promise<IdentityLink[]>;
   latestModels(kind: string, limit?: number): Promise<StoredModel[]>;
+  /** One session's latest state by id, merged-away ids resolved; undefined when unknown. */
+  session(lookup: SessionLookup): Promise<FoundSession | undefined>;
+  /** A visitor's most recent stored score; undefined when none. */
+  latestVisitorScore(query: VisitorScoreQuery): Promise<ScoreRecord | undefined>;
 }
 
 export function createStorageQueries(target: QueryTarget): StorageQueries {
@@ -56,5 +62,7 @@ export function createStorageQueries(target: QueryTarget): StorageQueries {
     profiles: (userIds) => getProfiles(target, userIds),
     identities: (lookup) => getIdentities(target, lookup),
     latestModels: (kind, limit) => latestModels(target, kind, limit),
+    session: (lookup) => getSession(target, lookup),
+    latestVisitorScore: (query) => latestVisitorScore(target, query),
   };
 }

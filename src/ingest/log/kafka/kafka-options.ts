@@ -30,7 +30,12 @@ export interface KafkaLogOptions {
   readonly replicationFactor?: number;
   /** Most records coalesced into one produce request. Default 10,000. */
   readonly maxRecordsPerRequest?: number;
-  /** Approximate bytes coalesced into one produce request. Default 4 MiB. */
+  /**
+   * Approximate bytes coalesced into one produce request. Default 900 KiB: under the broker's
+   * default max.message.bytes (1 MiB per partition's record batch) however the keys spread, so
+   * merging callers never turns acceptable writes into a refused one. A single call bigger than
+   * that still goes alone.
+   */
   readonly maxBytesPerRequest?: number;
 }
 
@@ -48,7 +53,7 @@ export const KAFKA_LOG_DEFAULTS: ResolvedKafkaLogOptions = {
   partitionsConsumedConcurrently: 1,
   replicationFactor: -1,
   maxRecordsPerRequest: 10_000,
-  maxBytesPerRequest: 4 * 1024 * 1024,
+  maxBytesPerRequest: 900 * 1024,
 };
 
 /** Resolves options once; throws RangeError naming a bad field. */

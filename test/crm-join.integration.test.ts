@@ -1,0 +1,119 @@
+import { mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger, type Profile, type Score } from '../src/core/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { PostgresProfileStore } from '../src/crm/index.js';
+import { buildApp } from '../src/gateway/index.js';
+import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
+import { pollUntil } from './polling.js';
+import { testServices } from './services.js';
+
+// The CRM join in the running pipeline: a visitor who identifies is scored with the profile
+// the real PostgreSQL holds, and the profile that lands after the first score fills it in.
+describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
+  it('re-scores the open session when the profile lands, then scores with it directly', async () => {
+    const services = testServices();
+    const userId = `user-${randomUUID()}`;
+    const profile: Profile = {
+      userId,
+      emailHash: '',
+      segment: 'vip',
+      lifetimeValue: 1_200,
+      orders: 9,
+      firstOrderAt: null,
+      lastOrderAt: null,
+      tenureDays: 400,
+      churned: false,
+      attributes: { tier: 'gold' },
+      updatedAt: Date.now(),
+    };
+    const store = new PostgresProfileStore({ url: services.postgresUrl });
+    await store.start();
+    await store.write([profile]);
+    await store.close();
+
+    const config = loadConfig({
+      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-crm-join-')),
+      PATHCAST_PORT: '0',
+      PATHCAST_PARTITIONS: '2',
+      PATHCAST_POSTGRES_URL: services.postgresUrl,
+      PATHCAST_SITES: JSON.stringify({
+        sites: [{ id: 'shop', writeKey: 'wk_shop_crm1', secretKey: 'sk_shop_crm1' }],
+      }),
+    });
+    let parts: RuntimeParts | undefined;
+    const runtime = new Runtime(config, {
+      logger: silentLogger,
+      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
+      buildApp: (built) => {
+        parts = built;
+        return buildApp({
+          sites: config.sites.sites,
+          log: built.log,
+          topics: built.topics,
+          geo: built.geo,
+          clock: built.clock,
+          logger: silentLogger,
+          rateLimit: false,
+          readiness: [],
+        });
+      },
+    });
+    await runtime.start();
+    try {
+      if (parts === undefined) throw new Error('the runtime built no app');
+      const scores: Score[] = [];
+      parts.scores.subscribe((score) => {
+        if (score.visitor === 'visitor-crm') scores.push(score);
+      });
+      const url = runtime.status().url ?? '';
+      const send = async (event: Record<string, unknown>): Promise<void> => {
+        const response = await fetch(`${url}/v1/batch`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from('wk_shop_crm1:').toString('base64')}`,
+          },
+          body: JSON.stringify({ batch: [event] }),
+        });
+        expect(response.status).toBe(200);
+      };
+      const base = Date.now() - 60_000;
+      await send({
+        type: 'identify',
+        messageId: `id-${userId}`,
+        anonymousId: 'visitor-crm',
+        userId,
+        timestamp: new Date(base).toISOString(),
+      });
+      // One event, two scores: the update itself (the profile not cached yet), then the same
+      // session again once PostgreSQL answered.
+      await pollUntil('the late profile re-score', () => (scores.length >= 2 ? true : undefined), {
+        timeoutMs: 30_000,
+        describe: () => JSON.stringify(scores),
+      });
+      expect(scores).toHaveLength(2);
+      expect(scores[1]?.sessionId).toBe(scores[0]?.sessionId);
+      expect(parts.profiles.peek(userId)).toMatchObject({ segment: 'vip', orders: 9 });
+
+      // Now cached: the next event is scored with the profile at once, no extra score.
+      await send({
+        type: 'page',
+        messageId: `page-${userId}`,
+        anonymousId: 'visitor-crm',
+        timestamp: new Date(base + 2_000).toISOString(),
+        properties: { url: 'https://shop.example/products/7' },
+      });
+      await pollUntil('the page score', () => (scores.length >= 3 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      expect(scores).toHaveLength(3);
+      expect(scores[2]?.sessionId).toBe(scores[0]?.sessionId);
+    } finally {
+      await runtime.close();
+    }
+  }, 90_000);
+});
