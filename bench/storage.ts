@@ -1,28 +1,34 @@
 /**
  * ClickHouse writer throughput (QUALITY.md: clickhouse_rows_per_s >= 150k rows/s into the real
  * server, batches of 10k-100k, about one insert per second per table) and event-to-queryable
- * latency (queryable_p99_ms <= 2000 ms).
+ * latency (queryable_p99_ms <= 2000 ms), on the 18.16 server and on embedded chdb.
  *
- * - Throughput: pre-built events pushed through a TableWriter (row mapping, JSONEachRow,
- *   retries, backpressure: the whole write path) at batch sizes 10k, 50k and 100k, three runs
- *   each; the headline is the median at 50k. Sessions and scores (the tables feeding the
- *   per-minute materialized views) are measured beside it, and the same on embedded chdb as a
- *   peer, with the chdb/server ratio (QUALITY.md's hint: ~0.5).
+ * - Per table: rows pushed through a TableWriter (row mapping, TSV encoding, retries,
+ *   backpressure: the whole write path) into events, sessions, scores, failed_events,
+ *   identities and crm_profiles, with the schema's materialized views active (sessions and
+ *   scores feed the per-minute aggregates on every insert). Three runs each; medians.
+ *   Events also at batch sizes 10k, 50k and 100k; the headline is events at 50k into the server.
  * - Queryable: a steady stream at ~40k events/s with default writer settings (1 s timer); a
  *   write resolves when ClickHouse acknowledged its rows, which are then visible to queries
  *   (checked), so the write's latency is the event's time to queryable.
+ * - Writer profile (where the time goes): the client's CPU to map and encode a row, alone; and
+ *   the server taking pre-encoded batches (no client work: network + server parse + parts).
+ *   The slower of the two bounds the writer, which overlaps them (encodes the next batch while
+ *   one is in flight), on a machine whose 2 cores the server and the writer share.
  *
  * Assumes the services are up (`npm run services -- up clickhouse`); the server is
  * PATHCAST_TEST_CLICKHOUSE_URL, else http://127.0.0.1:18123.
  * Run: npm run bench -- storage   (writes bench/results/storage.json)
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import type { ClickEvent, SessionOutput, SessionSummary } from '../src/core/index.js';
 import {
   EVENTS_SPEC,
+  FAILED_EVENTS_SPEC,
+  IDENTITIES_SPEC,
+  PROFILES_SPEC,
   SCORES_SPEC,
   SESSIONS_SPEC,
   TABLES,
@@ -33,148 +39,96 @@ import {
   qualifiedTable,
   sqlList,
   type ClickHouseHandle,
-  type ScoreRecord,
   type TableSpec,
 } from '../src/storage/index.js';
-import { benchResult, median, percentile, type BenchResult } from './result.js';
+import { benchResult, median, percentile, type BenchResult, type Metric } from './result.js';
+import {
+  makeEvents,
+  makeFailedEvents,
+  makeIdentities,
+  makeProfiles,
+  makeScores,
+  makeSessions,
+} from './storage/rows.js';
 
 const SERVER_URL = process.env['PATHCAST_TEST_CLICKHOUSE_URL'] || 'http://127.0.0.1:18123';
 const BATCHES = [10_000, 50_000, 100_000] as const;
 const HEADLINE_BATCH = 50_000;
 const RUNS = 3;
-const EVENT_ROWS = 300_000;
-const CHDB_EVENT_ROWS = 150_000;
-const OTHER_ROWS = 150_000;
 /**
  * Items are built once per run and written over and over (ids repeat every POOL rows: insert
  * speed does not depend on them, and ReplacingMergeTree takes the repeats): the figure is the
- * writer's and the engine's, not the cost of building test events.
+ * writer's and the engine's, not the cost of building test items.
  */
 const POOL = 20_000;
+const START = Date.UTC(2024, 4, 1);
+
+/** Rows written per run, by engine: chdb inserts run on this process's CPU, so fewer. */
+const ROWS = {
+  server: { events: 300_000, other: 150_000 },
+  embedded: { events: 150_000, other: 100_000 },
+} as const;
+
+/** One table's measurement, its item type hidden behind the closure. */
+interface TableBench {
+  readonly table: string;
+  /** Median rate of RUNS runs of `total` rows at `batchRows`. */
+  rate(handle: ClickHouseHandle, total: number, batchRows: number): Promise<Rate>;
+}
+
+function tableBench<T>(
+  spec: TableSpec<T>,
+  make: (count: number, start: number, runId: string) => T[],
+): TableBench {
+  return {
+    table: spec.table,
+    async rate(handle, total, batchRows) {
+      const rates: Rate[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const id = `${spec.table}-${batchRows}-${run}-${randomBytes(3).toString('hex')}`;
+        const pool = fromPool(make(POOL, START, id));
+        rates.push(await timedWrite(handle, spec, pool, total, batchRows));
+      }
+      return medianRate(rates);
+    },
+  };
+}
+
+/** Every table a pipeline writes continuously, in the order reported; events first. */
+const EVENTS_BENCH = tableBench(EVENTS_SPEC, makeEvents);
+const OTHER_BENCHES: readonly TableBench[] = [
+  tableBench(SESSIONS_SPEC, makeSessions),
+  tableBench(SCORES_SPEC, makeScores),
+  tableBench(FAILED_EVENTS_SPEC, makeFailedEvents),
+  tableBench(IDENTITIES_SPEC, makeIdentities),
+  tableBench(PROFILES_SPEC, makeProfiles),
+];
 
 /** Chunks of the pool; the chunk size (5,000) divides POOL, so a slice never wraps. */
 function fromPool<T>(pool: readonly T[]): (offset: number, count: number) => T[] {
   return (offset, count) => pool.slice(offset % pool.length, (offset % pool.length) + count);
 }
 
-const CHANNELS = ['Organic Search', 'Paid Search', 'Email', 'Direct', 'Referral', 'Organic Social'];
-const PAGES = ['/', '/product/:id', '/category/:slug', '/cart', '/checkout', '/blog/:slug'];
-const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'NL', ''];
-const DEVICES = ['desktop', 'mobile', 'tablet'] as const;
-
-const pick = <T>(items: readonly T[], i: number): T => items[i % items.length] as T;
-
-/** Events shaped like enriched traffic: ~40 columns, URLs, a UA family, a small JSON body. */
-function makeEvents(count: number, start: number, runId: string, offset = 0): ClickEvent[] {
-  return Array.from({ length: count }, (_, k) => {
-    const i = offset + k;
-    const page = pick(PAGES, i * 7);
-    const conversion = i % 50 === 49;
-    return {
-      id: `${runId}-${i}`,
-      site: 'bench.example',
-      type: conversion ? 'track' : 'page',
-      name: conversion ? 'Order Completed' : '',
-      visitor: `anon-${i % 40_000}`,
-      anonymousId: `anon-${i % 40_000}`,
-      userId: i % 5 === 0 ? `user-${i % 9_000}` : null,
-      previousId: null,
-      groupId: null,
-      timestamp: start + i * 3,
-      receivedAt: start + i * 3 + 40,
-      sentAt: start + i * 3 + 5,
-      clockSkewMs: 35,
-      futureClamped: false,
-      url: `https://bench.example${page.replace(':id', String(i % 5000)).replace(':slug', 'shoes')}?utm_source=news`,
-      path: page,
-      referrer: i % 3 === 0 ? 'https://www.google.com/' : '',
-      title: 'Bench page title',
-      pageType: page,
-      browser: 'Chrome',
-      os: pick(['Windows', 'macOS', 'Android', 'iOS'], i),
-      deviceType: pick(DEVICES, i),
-      isBot: false,
-      ipPrefix: '203.0.113.0',
-      country: pick(COUNTRIES, i * 3),
-      channel: pick(CHANNELS, i * 11),
-      source: 'google',
-      medium: 'organic',
-      campaign: i % 4 === 0 ? 'spring-sale' : '',
-      term: '',
-      content: '',
-      clickId: i % 9 === 0 ? 'gclid' : '',
-      referrerClass: 'search',
-      referrerDomain: 'google.com',
-      isConversion: conversion,
-      revenue: conversion ? 49.9 : 0,
-      currency: conversion ? 'EUR' : '',
-      properties: conversion ? '{"order_id":"o-1","total":49.9}' : '{"section":"bench"}',
-      processorVersion: '0.1.0',
-    };
-  });
+/**
+ * Rows/s by the wall clock, and this process's CPU per row (all its threads: the writer's
+ * mapping and encoding, GC, and for chdb the engine itself). The machine is shared, so the CPU
+ * figure is the steadier one from run to run.
+ */
+interface Rate {
+  readonly rowsPerS: number;
+  readonly cpuUsPerRow: number;
 }
 
-function makeSessions(count: number, start: number, runId: string): SessionOutput[] {
-  const event = makeEvents(1, start, runId)[0] as ClickEvent;
-  return Array.from({ length: count }, (_, i) => {
-    const session: SessionSummary = {
-      id: `${runId}-s${i >> 1}`,
-      site: 'bench.example',
-      visitor: `anon-${i % 40_000}`,
-      userId: null,
-      startedAt: start + (i >> 1) * 20,
-      endedAt: start + (i >> 1) * 20 + 60_000,
-      eventCount: 6,
-      pageviewCount: 5,
-      path: ['/', '/category/:slug', '/product/:id', '/cart', '/checkout'],
-      entryChannel: pick(CHANNELS, i),
-      entrySource: 'google',
-      entryMedium: 'organic',
-      entryCampaign: '',
-      landingPage: '/',
-      exitPage: '/checkout',
-      deviceType: pick(DEVICES, i),
-      country: pick(COUNTRIES, i),
-      isBot: false,
-      converted: i % 20 === 1,
-      conversions: i % 20 === 1 ? 1 : 0,
-      revenue: i % 20 === 1 ? 49.9 : 0,
-      currency: 'EUR',
-      version: 6 + (i & 1),
-    };
-    // Half updates, half closes: the view aggregates the closes.
-    return i % 2 === 0
-      ? { kind: 'closed', session, reason: 'gap', mergedInto: null }
-      : { kind: 'update', session, event };
-  });
-}
-
-function makeScores(count: number, start: number, runId: string): ScoreRecord[] {
-  return Array.from({ length: count }, (_, i) => scoreAt(i, start, runId));
-}
-
-function scoreAt(i: number, start: number, runId: string): ScoreRecord {
+function medianRate(rates: readonly Rate[]): Rate {
   return {
-    site: 'bench.example',
-    visitor: `anon-${i % 40_000}`,
-    sessionId: `${runId}-s${i % 30_000}`,
-    at: start + i * 3,
-    propensity: (i % 100) / 100,
-    markovProbability: (i % 37) / 37,
-    nextPages: [
-      { pageType: '/cart', probability: 0.4 },
-      { pageType: '/checkout', probability: 0.2 },
-    ],
-    modelVersion: 'm-1',
-    channel: pick(CHANNELS, i),
-    country: pick(COUNTRIES, i),
-    deviceType: pick(DEVICES, i),
+    rowsPerS: median(rates.map((r) => r.rowsPerS)),
+    cpuUsPerRow: median(rates.map((r) => r.cpuUsPerRow)),
   };
 }
 
 /**
  * Writes `total` rows through a TableWriter as a pipeline would: chunks of 5,000, pausing while
- * the writer is full. Returns rows/s.
+ * the writer is full.
  */
 async function timedWrite<T>(
   handle: ClickHouseHandle,
@@ -200,55 +154,29 @@ async function timedWrite<T>(
   return { rowsPerS: total / seconds, cpuUsPerRow: (used.user + used.system) / total };
 }
 
-/**
- * Rows/s by the wall clock, and this process's CPU per row (all its threads: the writer's
- * mapping and encoding, GC, and for chdb the engine itself). The machine is shared, so the CPU
- * figure is the steadier one from run to run.
- */
-interface Rate {
-  readonly rowsPerS: number;
-  readonly cpuUsPerRow: number;
-}
-
-function medianRate(rates: readonly Rate[]): Rate {
-  return {
-    rowsPerS: median(rates.map((r) => r.rowsPerS)),
-    cpuUsPerRow: median(rates.map((r) => r.cpuUsPerRow)),
-  };
-}
-
 interface EngineFigures {
-  /** Median of RUNS, per batch size. */
-  readonly events: Record<number, Rate>;
-  readonly sessions: Rate;
-  readonly scores: Rate;
+  /** Events at each batch size. */
+  readonly eventsByBatch: Record<number, Rate>;
+  /** Every table at HEADLINE_BATCH (events included). */
+  readonly tables: Record<string, Rate>;
 }
 
-async function measureEngine(handle: ClickHouseHandle, eventRows: number): Promise<EngineFigures> {
+async function measureEngine(
+  handle: ClickHouseHandle,
+  rows: { readonly events: number; readonly other: number },
+): Promise<EngineFigures> {
   await migrate(handle);
-  const start = Date.UTC(2024, 4, 1);
-  const events: Record<number, Rate> = {};
+  const eventsByBatch: Record<number, Rate> = {};
   for (const batch of BATCHES) {
-    const rates: Rate[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const id = `${batch}-${run}-${randomBytes(3).toString('hex')}`;
-      const pool = makeEvents(POOL, start, id);
-      rates.push(await timedWrite(handle, EVENTS_SPEC, fromPool(pool), eventRows, batch));
-    }
-    events[batch] = medianRate(rates);
+    eventsByBatch[batch] = await EVENTS_BENCH.rate(handle, rows.events, batch);
   }
-  const sessionRates: Rate[] = [];
-  const scoreRates: Rate[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const id = `r${run}-${randomBytes(3).toString('hex')}`;
-    const sessions = fromPool(makeSessions(POOL, start, id));
-    const scores = fromPool(makeScores(POOL, start, id));
-    sessionRates.push(
-      await timedWrite(handle, SESSIONS_SPEC, sessions, OTHER_ROWS, HEADLINE_BATCH),
-    );
-    scoreRates.push(await timedWrite(handle, SCORES_SPEC, scores, OTHER_ROWS, HEADLINE_BATCH));
+  const tables: Record<string, Rate> = {
+    [EVENTS_BENCH.table]: eventsByBatch[HEADLINE_BATCH] as Rate,
+  };
+  for (const bench of OTHER_BENCHES) {
+    tables[bench.table] = await bench.rate(handle, rows.other, HEADLINE_BATCH);
   }
-  return { events, sessions: medianRate(sessionRates), scores: medianRate(scoreRates) };
+  return { eventsByBatch, tables };
 }
 
 /**
@@ -288,23 +216,115 @@ async function measureQueryable(handle: ClickHouseHandle): Promise<number[]> {
   return latencies;
 }
 
-const round = (n: number): number => Math.round(n);
+interface WriterProfile {
+  /** Client CPU to map and TSV-encode one event row through a TableWriter, alone (no I/O). */
+  readonly encodeUsPerRow: number;
+  /** The server taking pre-encoded event batches: no client work but sending bytes. */
+  readonly preEncodedRowsPerS: number;
+  readonly bytesPerRow: number;
+}
 
-function describeRate(rate: Rate): { rows_per_s: number; cpu_us_per_row: number } {
+/**
+ * Splits the writer's cost into client work and server ingest (see the file comment). The client
+ * side is a TableWriter whose insert discards the batch: mapping, encoding and the writer's own
+ * bookkeeping, no I/O. Its batches are kept and then sent, as they are, to the server.
+ */
+async function profileWriter(handle: ClickHouseHandle): Promise<WriterProfile> {
+  const pool = fromPool(makeEvents(POOL, START, `p-${randomBytes(3).toString('hex')}`));
+  const encodeRuns: number[] = [];
+  let lines: readonly string[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const writer = new TableWriter(
+      EVENTS_SPEC,
+      {
+        insert: async (request) => {
+          lines = request.lines;
+        },
+      },
+      { batchRows: HEADLINE_BATCH },
+    );
+    const total = 200_000;
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < total; i += 5_000) {
+      if (writer.isFull()) await writer.whenWritable();
+      void writer.write(pool(i, 5_000));
+    }
+    await writer.flush();
+    const used = process.cpuUsage(cpu);
+    await writer.close();
+    encodeRuns.push((used.user + used.system) / total);
+  }
+  const insert = clickHouseInserter(handle);
+  const signal = new AbortController().signal;
+  const insertRuns: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const began = performance.now();
+    const inserts = 6;
+    for (let k = 0; k < inserts; k++) {
+      await insert({ table: TABLES.events, columns: EVENTS_SPEC.columns, lines, signal });
+    }
+    insertRuns.push((inserts * lines.length) / ((performance.now() - began) / 1000));
+  }
+  const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
   return {
-    rows_per_s: round(rate.rowsPerS),
-    cpu_us_per_row: Math.round(rate.cpuUsPerRow * 100) / 100,
+    encodeUsPerRow: median(encodeRuns),
+    preEncodedRowsPerS: median(insertRuns),
+    bytesPerRow: bytes / lines.length,
+  };
+}
+
+const round = (n: number): number => Math.round(n);
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+function describeRate(rate: Rate | undefined): { rows_per_s: number; cpu_us_per_row: number } {
+  return {
+    rows_per_s: round(rate?.rowsPerS ?? NaN),
+    cpu_us_per_row: round2(rate?.cpuUsPerRow ?? NaN),
   };
 }
 
 function describeFigures(figures: EngineFigures): Record<string, unknown> {
   return {
     events_by_batch: Object.fromEntries(
-      Object.entries(figures.events).map(([batch, rate]) => [batch, describeRate(rate)]),
+      Object.entries(figures.eventsByBatch).map(([batch, rate]) => [batch, describeRate(rate)]),
     ),
-    sessions_with_view: describeRate(figures.sessions),
-    scores_with_view: describeRate(figures.scores),
+    tables_at_headline_batch: Object.fromEntries(
+      Object.entries(figures.tables).map(([table, rate]) => [table, describeRate(rate)]),
+    ),
   };
+}
+
+/** One metric per table and engine: `<engine>_rows_per_s_<table>`. */
+function perTableMetrics(engine: 'clickhouse' | 'chdb', figures: EngineFigures) {
+  const metrics: Record<string, Metric> = {};
+  for (const [table, rate] of Object.entries(figures.tables)) {
+    metrics[`${engine}_rows_per_s_${table}`] = {
+      value: round(rate.rowsPerS),
+      unit: 'rows/s',
+      better: 'higher',
+      note: `${table} into ${engine === 'clickhouse' ? 'the 18.16 server' : 'embedded chdb'}, batches of ${HEADLINE_BATCH}, views active, median of ${RUNS}; ${round2(rate.cpuUsPerRow)} us CPU/row here`,
+    };
+  }
+  return metrics;
+}
+
+/** The stage that limits the writer: whichever of encoding and server ingest is slower. */
+function bottleneck(profile: WriterProfile, writerRate: number): string {
+  const encodeRate = 1e6 / profile.encodeUsPerRow;
+  const limit = encodeRate < profile.preEncodedRowsPerS ? 'client encoding' : 'server ingest';
+  return (
+    `${limit}: encoding alone ${round(encodeRate)} rows/s per core, the server alone ` +
+    `${round(profile.preEncodedRowsPerS)} rows/s of pre-encoded ${round(profile.bytesPerRow)}-byte ` +
+    `rows, the writer ${round(writerRate)} rows/s overlapping both on 2 shared cores`
+  );
+}
+
+async function versionOf(handle: ClickHouseHandle): Promise<string> {
+  const result = await handle.client.query({
+    query: 'SELECT version() AS v',
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ v: string }>())[0]?.v ?? '?';
 }
 
 export async function run(): Promise<BenchResult> {
@@ -314,67 +334,77 @@ export async function run(): Promise<BenchResult> {
   const server = await connectClickHouse({ ...config, url: SERVER_URL }, dir);
   const embedded = await connectClickHouse({ ...config, url: undefined }, dir);
   try {
-    const serverFigures = await measureEngine(server, EVENT_ROWS);
+    const serverFigures = await measureEngine(server, ROWS.server);
+    const profile = await profileWriter(server);
     const queryable = await measureQueryable(server);
-    const chdbFigures = await measureEngine(embedded, CHDB_EVENT_ROWS);
-    const headline = serverFigures.events[HEADLINE_BATCH]?.rowsPerS ?? NaN;
-    const chdbHeadline = chdbFigures.events[HEADLINE_BATCH]?.rowsPerS ?? NaN;
-    const headlineCpu = serverFigures.events[HEADLINE_BATCH]?.cpuUsPerRow ?? NaN;
-    const versions = await Promise.all(
-      [server, embedded].map(async (h) => {
-        const result = await h.client.query({
-          query: 'SELECT version() AS v',
-          format: 'JSONEachRow',
-        });
-        return (await result.json<{ v: string }>())[0]?.v ?? '?';
-      }),
-    );
+    const chdbFigures = await measureEngine(embedded, ROWS.embedded);
+    const chdbQueryable = await measureQueryable(embedded);
+    const headline = serverFigures.tables[TABLES.events] as Rate;
+    const chdbHeadline = chdbFigures.tables[TABLES.events] as Rate;
     return benchResult(
       'storage',
       {
         clickhouse_rows_per_s: {
-          value: round(headline),
+          value: round(headline.rowsPerS),
           unit: 'rows/s',
           target: 150_000,
           better: 'higher',
-          note: `events table into the server, batches of ${HEADLINE_BATCH}, median of ${RUNS}`,
+          note: `events table into the 18.16 server, batches of ${HEADLINE_BATCH}, median of ${RUNS}`,
         },
         queryable_p99_ms: {
           value: round(percentile(queryable, 99)),
           unit: 'ms',
           target: 2000,
           better: 'lower',
-          note: `write -> acknowledged (= queryable), ~40k events/s, 1 s flush timer; median ${round(median(queryable))} ms`,
+          note: `server: write -> acknowledged (= queryable), ~40k events/s, 1 s flush timer; median ${round(median(queryable))} ms`,
+        },
+        chdb_queryable_p99_ms: {
+          value: round(percentile(chdbQueryable, 99)),
+          unit: 'ms',
+          target: 2000,
+          better: 'lower',
+          note: `the same into embedded chdb; median ${round(median(chdbQueryable))} ms`,
         },
         clickhouse_writer_cpu_us_per_row: {
-          value: Math.round(headlineCpu * 100) / 100,
+          value: round2(headline.cpuUsPerRow),
           unit: 'us/row',
           better: 'lower',
-          note: `writer process CPU per event row at ${HEADLINE_BATCH}-row batches (map, TSV encode, GC); ${round(1e6 / headlineCpu)} rows per CPU-second`,
+          note: `writer process CPU per event row at ${HEADLINE_BATCH}-row batches (map, TSV encode, send, GC); ${round(1e6 / headline.cpuUsPerRow)} rows per CPU-second`,
         },
-        chdb_rows_per_s: {
-          value: round(chdbHeadline),
+        writer_encode_us_per_row: {
+          value: round2(profile.encodeUsPerRow),
+          unit: 'us/row',
+          better: 'lower',
+          note: 'map + TSV-encode one event row, alone (no I/O)',
+        },
+        server_preencoded_rows_per_s: {
+          value: round(profile.preEncodedRowsPerS),
           unit: 'rows/s',
           better: 'higher',
-          note: 'the same into embedded chdb (peer, same run)',
+          note: `pre-encoded ${HEADLINE_BATCH}-row event batches sent one after another: the server's ingest alone`,
+        },
+        chdb_rows_per_s: {
+          value: round(chdbHeadline.rowsPerS),
+          unit: 'rows/s',
+          better: 'higher',
+          note: 'events into embedded chdb (peer, same run)',
         },
         chdb_to_server_ratio: {
-          value: Math.round((chdbHeadline / headline) * 100) / 100,
+          value: round2(chdbHeadline.rowsPerS / headline.rowsPerS),
           unit: 'ratio',
           better: 'higher',
         },
+        ...perTableMetrics('clickhouse', serverFigures),
+        ...perTableMetrics('chdb', chdbFigures),
       },
       {
-        server_version: versions[0],
-        chdb_version: versions[1],
+        server_version: await versionOf(server),
+        chdb_version: await versionOf(embedded),
+        bottleneck: bottleneck(profile, headline.rowsPerS),
         server: describeFigures(serverFigures),
         chdb: describeFigures(chdbFigures),
-        load_average: loadavg().map((l) => Math.round(l * 100) / 100),
-        rows: {
-          server_events: EVENT_ROWS,
-          chdb_events: CHDB_EVENT_ROWS,
-          sessions_scores: OTHER_ROWS,
-        },
+        load_average: loadavg().map(round2),
+        rows_per_run: ROWS,
       },
     );
   } finally {
