@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, silentLogger, type SessionOutput } from '../core/index.js';
 import {
+  LOG_ERROR,
   MemoryEventLog,
   createEnricher,
   createEventProcessor,
@@ -30,11 +31,18 @@ const START = Date.parse('2026-06-01T00:00:00Z');
 /** A consumer whose ownership the test sets, recording seeks and commits. */
 class ScriptedConsumer implements LogConsumer {
   owned: number[] = [];
+  /** Code of the error the next commits throw, as the log would on a refused commit. */
+  refuseCommits: string | undefined;
   readonly calls: string[];
   constructor(calls: string[]) {
     this.calls = calls;
   }
   async commit(partition: number, nextOffset: number): Promise<void> {
+    if (this.refuseCommits !== undefined) {
+      throw Object.assign(new Error(`commit refused: ${this.refuseCommits}`), {
+        code: this.refuseCommits,
+      });
+    }
     this.calls.push(`commit ${partition}@${nextOffset}`);
   }
   seek(partition: number, offset: number): void {
@@ -211,6 +219,23 @@ describe('PartitionPipeline hand-over', () => {
     await processing;
     expect(calls).toEqual(['seek 0@0']);
     expect(store.saved.size).toBe(0);
+  });
+
+  it('keeps going when the group took the partition before the commit, but not on other refusals', async () => {
+    const { calls, consumer, store, pipeline } = setUp(0);
+    consumer.owned = [0];
+    await pipeline.onAssigned([0], { consumer });
+    // The group moved on while the batch flushed (a session timeout in a long outage): the
+    // checkpoint is saved, the commit refused; the new owner resumes from the checkpoint.
+    consumer.refuseCommits = LOG_ERROR.notOwned;
+    await pipeline.onBatch(batch(0, 0, 5), context(consumer));
+    expect(calls).toEqual(['seek 0@0', 'save 0@5']);
+    expect(store.saved.get(0)?.nextOffset).toBe(5);
+    consumer.refuseCommits = LOG_ERROR.commitFailed;
+    await expect(pipeline.onBatch(batch(0, 5, 5), context(consumer))).rejects.toThrow(
+      'commit refused: commit_failed',
+    );
+    await pipeline.close();
   });
 
   it('drops the state of a partition whose revocation failed, so it is never saved later', async () => {

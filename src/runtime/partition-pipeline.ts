@@ -303,7 +303,16 @@ export class PartitionPipeline implements PartitionHandler {
     checkpointsTotal.inc();
     const consumer = this.consumer;
     if (consumer !== undefined && nextOffset > 0 && this.owns(partition, state)) {
-      await consumer.commit(partition, nextOffset);
+      try {
+        await consumer.commit(partition, nextOffset);
+      } catch (error) {
+        // The group moved the partition on while we flushed (a rebalance, or our session timed
+        // out during a long ClickHouse outage). Nothing is lost: the checkpoint holds the
+        // offset, and whoever owns the partition now resumes from its checkpoint, not from
+        // the group's commit. Any other refusal still stops the consumer.
+        if ((error as { code?: unknown }).code !== LOG_ERROR.notOwned) throw error;
+        this.deps.logger.warn('partition_commit_not_owned', { partition, nextOffset });
+      }
     }
   }
 
