@@ -1,6 +1,7 @@
-import { silentLogger, type Logger } from '../core/index.js';
+import { retry, silentLogger, type Logger } from '../core/index.js';
 import type { ClickHouseConfig } from '../config/index.js';
 import { connectClickHouse, type ClickHouseHandle } from './clickhouse.js';
+import { isRetriableClickHouseError } from './clickhouse-errors.js';
 import { createStorageQueries, type StorageQueries } from './queries/storage-queries.js';
 import { migrate } from './schema/migrate.js';
 import {
@@ -20,6 +21,8 @@ export interface Storage {
 export interface OpenStorageOptions {
   readonly logger?: Logger;
   readonly writers?: Omit<StorageWritersOptions, 'logger'>;
+  /** Retries of connecting and migrating that failed in a way that may pass. Default 5. */
+  readonly startRetries?: number;
 }
 
 /**
@@ -33,9 +36,17 @@ export async function openStorage(
   options: OpenStorageOptions = {},
 ): Promise<Storage> {
   const logger = options.logger ?? silentLogger;
-  const handle = await connectClickHouse(config, dataDir, { logger });
+  // A server still starting (or restarting) refuses or drops connections for a moment; connecting
+  // and the idempotent migrations are simply tried again, with backoff.
+  const retrying = {
+    retries: options.startRetries ?? 5,
+    isRetriable: isRetriableClickHouseError,
+    onRetry: (error: Error, attempt: number) =>
+      logger.warn('clickhouse_start_retry', { attempt, err: error }),
+  };
+  const handle = await retry(() => connectClickHouse(config, dataDir, { logger }), retrying);
   try {
-    await migrate(handle, { logger });
+    await retry(() => migrate(handle, { logger }), retrying);
   } catch (error) {
     await handle.close();
     throw error;
