@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { silentLogger } from '../src/core/index.js';
+import { MemoryLogger, silentLogger } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { buildApp } from '../src/gateway/index.js';
 import { Runtime } from '../src/runtime/index.js';
@@ -64,10 +64,17 @@ async function api(
   return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as never) };
 }
 
+/** The gateway's log: a 500 in a test names the error it logged. */
+const gatewayLogger = new MemoryLogger();
+
 const get = async (path: string): Promise<Record<string, unknown>> => {
   const answer = await api(path, { key: SITE.secretKey });
-  if (answer.status !== 200)
-    throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200) {
+    const logged = gatewayLogger.lines.filter((line) => line.level === 'error');
+    throw new Error(
+      `${path}: ${answer.status} ${JSON.stringify(answer.body)} ${JSON.stringify(logged)}`,
+    );
+  }
   return answer.body;
 };
 
@@ -99,7 +106,7 @@ beforeAll(async () => {
         topics: parts.topics,
         geo: parts.geo,
         clock: parts.clock,
-        logger: silentLogger,
+        logger: gatewayLogger,
         rateLimit: false,
         readiness: [],
         runtime: parts,

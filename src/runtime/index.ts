@@ -18,3 +18,4 @@ export {
   type KafkaCheckpointStoreOptions,
 } from './kafka-checkpoint-store.js';
 export { ProfileJoin, type ProfileLookup, type LateProfileListener } from './profile-join.js';
+export { ModelStore, LIVE_MODEL_KIND, type ModelStoreOptions } from './model-store.js';

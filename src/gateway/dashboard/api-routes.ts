@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PathcastError, type Clock } from '../../core/index.js';
+import { LIVE_MODEL_KIND } from '../../runtime/index.js';
 import type { ModelSnapshot } from '../../scoring/index.js';
 import type { FunnelStep, SegmentFilter, Storage } from '../../storage/index.js';
 import type {
@@ -40,7 +41,7 @@ export interface ApiRoutesOptions {
   readonly principal: (request: FastifyRequest) => Principal;
   /** The model live scoring serves now; its own metrics come first when it has learnt. */
   readonly model?: () => ModelSnapshot | undefined;
-  /** Name of the online model in the registry. Default 'ftrl'. */
+  /** Kind of the stored live model in the models table. Default the runtime's (`live`). */
   readonly modelName?: string;
 }
 
@@ -230,7 +231,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
       const serving = options.model?.();
       const current = serving === undefined ? undefined : modelQuality(serving, 'serving');
       if (current !== undefined && current.examples > 0) return { ...range(filter), ...current };
-      const [latest] = await queries.latestModels(options.modelName ?? 'ftrl', 1);
+      const [latest] = await queries.latestModels(options.modelName ?? LIVE_MODEL_KIND, 1);
       const stored = latest === undefined ? undefined : storedModelQuality(latest);
       if (stored !== undefined && stored.examples > 0) return { ...range(filter), ...stored };
       const live = liveScoreQuality(await scoredOutcomes(handle, filter, QUALITY_SAMPLE));

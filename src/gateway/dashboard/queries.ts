@@ -183,7 +183,7 @@ FROM (
     AND at >= ${sqlInt(Math.max(0, filter.from - SESSION_SLACK_MS))}
     AND at < ${sqlInt(filter.to + SESSION_SLACK_MS)}
   LIMIT 1 BY session_id, at
-)
+) AS scored
 ALL INNER JOIN (
   SELECT id AS session_id,
     argMax(converted, row_version) AS o_converted,
@@ -198,7 +198,7 @@ ALL INNER JOIN (
   GROUP BY id
   HAVING o_closed = 1 AND o_deleted = 0
     AND o_started_at >= ${sqlInt(filter.from)} AND o_started_at < ${sqlInt(filter.to)}
-) USING session_id
+) AS outcomes USING session_id
 WHERE at < o_ended_at
 ORDER BY cityHash64(session_id, at)
 LIMIT ${sqlInt(limit, 1, 1_000_000)}`;
