@@ -100,7 +100,8 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-export async function run(): Promise<BenchResult> {
+/** The solve figures on the 500-state chain; shared with bench/models.ts. */
+export function measureSolve(): Record<string, BenchMetric> {
   const random = mulberry32(20_240_601);
   const pages = trueChain(random);
   const chain = new MarkovChain({ order: 1 });
@@ -143,37 +144,41 @@ export async function run(): Promise<BenchResult> {
   }
 
   const snapshot = chain.solve();
+  return {
+    markov_solve_ms_500_states: {
+      value: round(median(warm)),
+      unit: 'ms',
+      target: 5,
+      better: 'lower',
+    },
+    markov_solve_cold_ms_500_states: { value: round(median(cold)), unit: 'ms', better: 'lower' },
+    markov_solve_sweeps_warm: {
+      value: round(iterations / WARM_SOLVES),
+      unit: 'sweeps',
+      better: 'lower',
+    },
+    markov_solve_sweeps_cold: {
+      value: round(coldIterations / COLD_SOLVES),
+      unit: 'sweeps',
+      better: 'lower',
+    },
+    markov_removal_ranking_ms_500_states: {
+      value: round(median(removal)),
+      unit: 'ms',
+      better: 'lower',
+    },
+    markov_edges_500_states: { value: chain.edgeCount, unit: 'edges', better: 'lower' },
+    markov_states_500_states: { value: snapshot.stateCount, unit: 'states', better: 'lower' },
+  };
+}
+
+export async function run(): Promise<BenchResult> {
   const result: BenchResult = {
     name: 'markov-solve',
     when: new Date().toISOString(),
     node: process.version,
     cores: availableParallelism(),
-    metrics: {
-      markov_solve_ms_500_states: {
-        value: round(median(warm)),
-        unit: 'ms',
-        target: 5,
-        better: 'lower',
-      },
-      markov_solve_cold_ms_500_states: { value: round(median(cold)), unit: 'ms', better: 'lower' },
-      markov_solve_sweeps_warm: {
-        value: round(iterations / WARM_SOLVES),
-        unit: 'sweeps',
-        better: 'lower',
-      },
-      markov_solve_sweeps_cold: {
-        value: round(coldIterations / COLD_SOLVES),
-        unit: 'sweeps',
-        better: 'lower',
-      },
-      markov_removal_ranking_ms_500_states: {
-        value: round(median(removal)),
-        unit: 'ms',
-        better: 'lower',
-      },
-      markov_edges_500_states: { value: chain.edgeCount, unit: 'edges', better: 'lower' },
-      markov_states_500_states: { value: snapshot.stateCount, unit: 'states', better: 'lower' },
-    },
+    metrics: measureSolve(),
   };
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

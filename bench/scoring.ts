@@ -24,6 +24,7 @@ import {
   createFeatureHasher,
   encodeModel,
   seededRandom,
+  type ModelSnapshot,
 } from '../src/scoring/index.js';
 import { SyntheticShop } from '../src/scoring/testing/synthetic-sessions.js';
 import type { SessionUpdate } from '../src/core/index.js';
@@ -35,7 +36,7 @@ const PUBLISH_EVERY = 5_000;
 const ROUNDS = 15;
 
 /** Runs `body` (which does `ops` operations) ROUNDS times; returns each round's ns per op. */
-function timeRounds(ops: number, body: () => number): { nsPerOp: number[]; sink: number } {
+export function timeRounds(ops: number, body: () => number): { nsPerOp: number[]; sink: number } {
   const nsPerOp: number[] = [];
   let sink = 0;
   sink += body(); // warm-up
@@ -45,6 +46,52 @@ function timeRounds(ops: number, body: () => number): { nsPerOp: number[]; sink:
     nsPerOp.push(Number(process.hrtime.bigint() - start) / ops);
   }
   return { nsPerOp, sink };
+}
+
+/** `count` vectors of `features` random indices below 2^bits (reads that miss caches). */
+function randomVectors(
+  count: number,
+  features: number,
+  bits: number,
+  random: () => number,
+): Uint32Array[] {
+  return Array.from({ length: count }, () =>
+    Uint32Array.from({ length: features }, () => Math.floor(random() * 2 ** bits)),
+  );
+}
+
+/**
+ * predict_us_64_features: ns per calibrated prediction of a published snapshot (the serving
+ * path) on vectors of 64 random indices, per round. Shared with bench/models.ts.
+ */
+export function timePredict64(model: ModelSnapshot): { nsPerOp: number[]; sink: number } {
+  const VECTORS = 1024;
+  const vectors = randomVectors(VECTORS, 64, model.bits, seededRandom(3));
+  const PREDICTS = 200_000;
+  return timeRounds(PREDICTS, () => {
+    let sum = 0;
+    for (let i = 0; i < PREDICTS; i++)
+      sum += model.propensity(vectors[i & (VECTORS - 1)] as Uint32Array, 64);
+    return sum;
+  });
+}
+
+/** ns per FTRL-Proximal step over `examples` (cycled), per round. Shared with bench/models.ts. */
+export function timeFtrlUpdates(
+  live: FtrlModel,
+  examples: readonly Uint32Array[],
+  labels: readonly (0 | 1)[],
+): { nsPerOp: number[]; sink: number } {
+  const UPDATES = 100_000;
+  return timeRounds(UPDATES, () => {
+    let sum = 0;
+    for (let i = 0; i < UPDATES; i++) {
+      const k = i % examples.length;
+      const x = examples[k] as Uint32Array;
+      sum += live.learn(x, x.length, labels[k] as 0 | 1);
+    }
+    return sum;
+  });
 }
 
 export async function run(): Promise<BenchResult> {
@@ -84,19 +131,11 @@ export async function run(): Promise<BenchResult> {
   scorer.swap(model);
   const encoded = encodeModel(model);
 
-  // 64 random active features per vector.
   const random = seededRandom(3);
-  const VECTORS = 1024;
-  const vectors = Array.from({ length: VECTORS }, () =>
-    Uint32Array.from({ length: 64 }, () => Math.floor(random() * 2 ** BITS)),
-  );
+  const serving = timePredict64(model);
   const PREDICTS = 200_000;
-  const serving = timeRounds(PREDICTS, () => {
-    let sum = 0;
-    for (let i = 0; i < PREDICTS; i++)
-      sum += model.propensity(vectors[i & (VECTORS - 1)] as Uint32Array, 64);
-    return sum;
-  });
+  const VECTORS = 1024;
+  const vectors = randomVectors(VECTORS, 64, BITS, seededRandom(3));
   const live = new FtrlModel(2 ** BITS, model.parts.ftrl);
   live.load(model.parts.classifier, model.parts.updates);
   const livePredict = timeRounds(PREDICTS, () => {
@@ -124,15 +163,7 @@ export async function run(): Promise<BenchResult> {
   }
   const meanFeatures = examples.reduce((s, e) => s + e.length, 0) / examples.length;
 
-  const UPDATES = 100_000;
-  const ftrlUpdates = timeRounds(UPDATES, () => {
-    let sum = 0;
-    for (let i = 0; i < UPDATES; i++) {
-      const x = examples[i & 4095] as Uint32Array;
-      sum += live.learn(x, x.length, labels[i & 4095] as 0 | 1);
-    }
-    return sum;
-  });
+  const ftrlUpdates = timeFtrlUpdates(live, examples, labels);
 
   const SCORES = 50_000;
   const featuresPredict = timeRounds(SCORES, () => {

@@ -53,4 +53,37 @@ describe('ChannelJourneys', () => {
     expect(probability(chain, ['Social'])).toBe(1);
     expect(journeys.size).toBe(1);
   });
+
+  it('ends journeys idle for longer than the timeout as null when event time moves on', () => {
+    const chain = new MarkovChain();
+    const journeys = new ChannelJourneys(chain, { ...CONFIG, timeoutMs: 3 * DAY });
+    journeys.add(session('a', 'Email', 0));
+    journeys.add(session('b', 'Display', 2 * DAY));
+    expect(journeys.size).toBe(2);
+    // Other visitors' sessions move event time on: a's journey (idle since day 0) ends null at
+    // day 4, b's (day 2) stays open; nobody had to come back for it.
+    journeys.add(session('c', 'Direct', 4 * DAY, 10));
+    expect(journeys.size).toBe(1);
+    expect(probability(chain, ['Email'])).toBe(0);
+    expect(probability(chain, ['Display'])).toBeUndefined();
+    // b returns within the timeout of its own last session: still one journey, now converted.
+    journeys.add(session('b', 'Affiliates', 4.5 * DAY, 20));
+    expect(journeys.size).toBe(0);
+    expect(probability(chain, ['Display'])).toBe(1);
+  });
+
+  it('drain() ends every open journey as null, once', () => {
+    const chain = new MarkovChain();
+    const journeys = new ChannelJourneys(chain, CONFIG);
+    journeys.add(session('a', 'Email', 0));
+    journeys.add(session('a', 'Referral', DAY));
+    journeys.add(session('b', 'Display', DAY));
+    expect(journeys.drain()).toBe(2);
+    expect(journeys.size).toBe(0);
+    expect(journeys.drain()).toBe(0);
+    expect(probability(chain, ['Email'])).toBe(0);
+    expect(probability(chain, ['Display'])).toBe(0);
+    // start > Email > Referral > null and start > Display > null: nothing else was counted.
+    expect(chain.exportCounts().edges.from).toHaveLength(5);
+  });
 });

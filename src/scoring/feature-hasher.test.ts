@@ -49,8 +49,8 @@ describe('FeatureHasher', () => {
       { profile: PROFILE, markovProbability: 0.12 },
       vector,
     );
-    // bias + 3 distinct pages seen + 17 single-valued features
-    expect(count).toBe(1 + 3 + 17);
+    // bias + 3 distinct pages seen + 19 single-valued features
+    expect(count).toBe(1 + 3 + 19);
     const got = indices(vector);
     expect(got[0]).toBe(hasher.bias);
     for (const page of ['/home', '/product/:id', '/cart']) {
@@ -77,9 +77,36 @@ describe('FeatureHasher', () => {
     // A second extraction into the same vector replaces the first.
     const short = new SessionBuilder({ id: 's2' }).event({ at: 0, page: '/home' });
     hasher.extract(short, { markovProbability: Number.NaN }, a);
-    expect(a.count).toBe(1 + 1 + 17);
+    expect(a.count).toBe(1 + 1 + 19);
     expect(indices(a)).toContain(hasher.bucketIndex('markov', MARKOV_EDGES.length + 1));
     expect(indices(a)).toContain(hasher.index('segment', '(no profile)'));
+  });
+
+  it('gives churned customers their own segment, and crosses segment and event with the page', () => {
+    const at = Date.UTC(2024, 0, 1, 13, 0);
+    const extract = (page: string, profile: Profile | undefined, track?: string): number[] => {
+      const builder = new SessionBuilder({ id: 's3' });
+      let update = builder.event({ at, page });
+      if (track !== undefined) update = builder.event({ at: at + 1000, track });
+      const vector = new FeatureVector();
+      hasher.extract(update, { profile, markovProbability: 0.1 }, vector);
+      return indices(vector);
+    };
+    const active = extract('/cart', PROFILE);
+    const churned = extract('/cart', { ...PROFILE, churned: true });
+    expect(active).toContain(hasher.index('segment', 'vip'));
+    expect(churned).toContain(hasher.index('segment', 'vip/churned'));
+    expect(churned).not.toContain(hasher.index('segment', 'vip'));
+    // The segment x page cross differs by page for one segment, and by segment on one page.
+    const onHome = extract('/home', PROFILE);
+    const diff = (a: number[], b: number[]): number[] => a.filter((i) => !b.includes(i));
+    expect(diff(active, onHome)).toHaveLength(5); // page, seen, channel x page, event x page, segment x page
+    expect(diff(active, churned)).toHaveLength(2); // segment, segment x page
+    // The event x page cross tells a track call on the cart from the same call elsewhere.
+    const trackCart = extract('/cart', PROFILE, 'Checkout Started');
+    const trackHome = extract('/home', PROFILE, 'Checkout Started');
+    expect(trackCart).toContain(hasher.index('event', 'Checkout Started'));
+    expect(diff(trackCart, trackHome)).toHaveLength(5);
   });
 
   it('separates fields by seed: one string lands apart in each field', () => {

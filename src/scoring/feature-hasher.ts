@@ -16,7 +16,7 @@ import {
  * What a feature index means. Snapshots carry it; a scorer refuses a model trained on another
  * schema. Bump it whenever a field, seed, bucket edge or the index arithmetic changes.
  */
-export const FEATURE_SCHEMA_VERSION = 1;
+export const FEATURE_SCHEMA_VERSION = 2;
 
 /**
  * One xxh32 seed per field, so that the same string in two fields ('Direct' as a channel and as
@@ -42,6 +42,8 @@ export const FIELD_SEEDS = {
   value: 0x7a1b0011,
   markov: 0x3a6c0012,
   channelPage: 0xc9a90013,
+  segmentPage: 0x5e9a0014,
+  eventPage: 0xe9a90015,
 } as const;
 
 export type FeatureField = keyof typeof FIELD_SEEDS;
@@ -61,7 +63,7 @@ const STRING_FIELDS = [
 type StringField = (typeof STRING_FIELDS)[number];
 
 /** Fixed features per example (bias, current page, ..., the channel x page cross). */
-const FIXED_FEATURES = 18;
+const FIXED_FEATURES = 20;
 /** Most features one example can have: the fixed ones plus one per distinct page type seen. */
 export const MAX_FEATURES = FIXED_FEATURES + 64;
 
@@ -72,6 +74,7 @@ export const DEFAULT_HASH_CACHE_SIZE = 10_000;
 
 const NO_PROFILE = '(no profile)';
 const NO_PAGE = '(none)';
+const CHURNED_SUFFIX = '/churned';
 
 export interface FeatureOptions {
   /** The model has 2^bits weights; 8..28, default 20. */
@@ -245,7 +248,12 @@ export class FeatureHasher {
     indices[n++] = mask & pageRaw;
     indices[n++] = mask & channelRaw;
     indices[n++] = mask & mix(channelRaw, pageRaw, FIELD_SEEDS.channelPage);
-    indices[n++] = mask & this.raw('event', event.type === 'track' ? event.name : event.type);
+    // What the visitor just did, where: a call means different things on different pages (an
+    // identify on the checkout page comes right before an order, on the landing page it is a
+    // login), and without the cross those examples bend the page's own weights.
+    const eventRaw = this.raw('event', event.type === 'track' ? event.name : event.type);
+    indices[n++] = mask & eventRaw;
+    indices[n++] = mask & mix(eventRaw, pageRaw, FIELD_SEEDS.eventPage);
     indices[n++] = mask & this.raw('campaign', session.entryCampaign);
     indices[n++] = mask & this.raw('device', session.deviceType);
     indices[n++] = mask & this.raw('country', session.country);
@@ -262,7 +270,11 @@ export class FeatureHasher {
     indices[n++] = tables.known[session.userId === null ? 0 : 1] as number;
 
     const profile = context.profile;
-    indices[n++] = mask & this.raw('segment', profile === undefined ? NO_PROFILE : profile.segment);
+    const segmentRaw = this.raw('segment', segmentOf(profile));
+    indices[n++] = mask & segmentRaw;
+    // A customer's higher odds do not shift the log-odds of every page alike (on a page that
+    // converts half the time the shift is about twice that on a browsing page): segment x page.
+    indices[n++] = mask & mix(segmentRaw, pageRaw, FIELD_SEEDS.segmentPage);
     indices[n++] = tables.value[
       bucketOf(profile === undefined ? Number.NaN : profile.lifetimeValue, VALUE_EDGES)
     ] as number;
@@ -288,6 +300,16 @@ export class FeatureHasher {
     for (let b = 0; b < buckets; b++) out[b] = this.mask & this.h32(String(b), FIELD_SEEDS[field]);
     return out;
   }
+}
+
+/**
+ * The CRM segment as a feature value: `(no profile)`, the segment, or the segment with
+ * `/churned` (a churned customer converts at about a third of the odds of an active one in the
+ * same segment, so the two must not share a weight).
+ */
+function segmentOf(profile: Profile | undefined): string {
+  if (profile === undefined) return NO_PROFILE;
+  return profile.churned ? `${profile.segment}${CHURNED_SUFFIX}` : profile.segment;
 }
 
 /** Combines two raw hashes into a cross feature without building a string (murmur3 finaliser). */

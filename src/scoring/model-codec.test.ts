@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ByteReader, ByteWriter } from '../markov-online/index.js';
-import { createFeatureHasher, FeatureVector, type FeatureHasher } from './feature-hasher.js';
+import {
+  createFeatureHasher,
+  FEATURE_SCHEMA_VERSION,
+  FeatureVector,
+  type FeatureHasher,
+} from './feature-hasher.js';
 import { decodeModel, encodeModel } from './model-codec.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { seededRandom } from './random.js';
@@ -189,7 +194,7 @@ function header(w: ByteWriter, over: { bits?: number; alpha?: number }): void {
   w.varint(1);
   w.string('ftrl');
   w.f64(0);
-  w.u8(1);
+  w.u8(FEATURE_SCHEMA_VERSION);
   w.u8(over.bits ?? 10);
   for (const v of [over.alpha ?? 0.1, 1, 1, 1, 0]) w.f64(v);
 }

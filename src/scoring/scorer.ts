@@ -1,9 +1,14 @@
-import type { Profile, Score, SessionUpdate } from '../core/index.js';
+import { gauge, type Profile, type Score, type SessionUpdate } from '../core/index.js';
 import { FeatureVector, type FeatureHasher } from './feature-hasher.js';
 import { emptyModel, type ModelSnapshot } from './model-snapshot.js';
 import { DEFAULT_FTRL_PARAMS } from './ftrl.js';
 import { IsotonicCalibrator } from './isotonic.js';
 import { EMPTY_METRICS } from './progressive-validation.js';
+
+const servedVersionGauge = gauge(
+  'pathcast_scorer_model_version',
+  'Version of the model snapshot this process scores with (0: none yet).',
+);
 
 /** A snapshot with the hasher sized for it, swapped as one reference. */
 interface Serving {
@@ -25,6 +30,7 @@ export class Scorer {
       initial ??
       emptyModel(hasher.bits, DEFAULT_FTRL_PARAMS, IsotonicCalibrator.identity(), EMPTY_METRICS);
     this.serving = { model, hasher: hasher.withBits(model.bits) };
+    servedVersionGauge.set(model.version);
   }
 
   get model(): ModelSnapshot {
@@ -39,6 +45,7 @@ export class Scorer {
       hasher:
         next.bits === current.hasher.bits ? current.hasher : current.hasher.withBits(next.bits),
     };
+    servedVersionGauge.set(next.version);
   }
 
   score(update: SessionUpdate, profile?: Profile): Score {

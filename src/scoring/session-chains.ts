@@ -61,6 +61,11 @@ export class SessionChains {
     this.journeys.add(session);
   }
 
+  /** End of a finite input: open channel journeys end null (ChannelJourneys.drain). */
+  drain(): number {
+    return this.journeys.drain();
+  }
+
   /** Counts added here since the last export (each count is exported once). */
   exportDeltas(): MarkovDeltas {
     return { pageFlow: this.pageFlow.exportDelta(), channels: this.channels.exportDelta() };

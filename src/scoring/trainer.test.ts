@@ -76,6 +76,34 @@ describe('Trainer labelling', () => {
     expect(examples[0]?.raw).toBe(0.5);
   });
 
+  it('scores every prefix of a session with the model from before that session', () => {
+    const warmUp = (trainer: Trainer): void =>
+      feed(trainer, { id: 'warm' }, [{ at: 0, page: '/a' }]);
+    const events: ScriptedEvent[] = Array.from({ length: 10 }, (_, at) =>
+      at === 9 ? { at, conversion: true } : { at, page: '/a' },
+    );
+    const examples: TrainedExample[] = [];
+    const trainer = new Trainer(KEEP_ALL, { hasher, onExample: (e) => examples.push(e) });
+    warmUp(trainer);
+    feed(trainer, { id: 'same' }, events);
+    const scores = examples.filter((e) => e.sessionId === 'same').map((e) => e.raw);
+    // Prefix k alone, after the same warm-up: the score the trainer must have given it. Had the
+    // trainer learnt the session's earlier prefixes first (same label), the scores would lean.
+    const alone = events.map((_, k) => {
+      const seen: TrainedExample[] = [];
+      const probe = new Trainer(KEEP_ALL, { hasher, onExample: (e) => seen.push(e) });
+      warmUp(probe);
+      const builder = new SessionBuilder({ id: 'same' });
+      let update = builder.event(events[0] as ScriptedEvent);
+      for (const e of events.slice(1, k + 1)) update = builder.event(e);
+      probe.onUpdate(update, { markovProbability: 0.1 });
+      probe.onClosed(builder.close());
+      return seen[seen.length - 1]?.raw;
+    });
+    expect(scores).toHaveLength(10);
+    expect(scores).toEqual(alone);
+  });
+
   it('skips bots, merged sessions and shutdown closes by default', () => {
     const examples: TrainedExample[] = [];
     const trainer = new Trainer(KEEP_ALL, { hasher, onExample: (e) => examples.push(e) });
@@ -155,6 +183,26 @@ describe('Trainer Markov counts', () => {
     const channels = model.channels;
     expect(channels.conversionProbability(channels.stateOf(['Social']) as number)).toBe(1);
     expect(channels.expectedValue()).toBeCloseTo(30, 9);
+  });
+
+  it('drain() ends open channel journeys as null and publishes them', () => {
+    const trainer = new Trainer({}, { hasher });
+    feed(trainer, { id: 'a', visitor: 'v1', channel: 'Email' }, [
+      { at: 0, page: '/home' },
+      { at: 1, conversion: true },
+    ]);
+    feed(trainer, { id: 'b', visitor: 'v2', channel: 'Display' }, [{ at: 0, page: '/home' }]);
+    const before = trainer.publish();
+    // v2's journey is open: in no count yet.
+    expect(before.channels.stateOf(['Display'])).toBeUndefined();
+    expect(trainer.stats.openJourneys).toBe(1);
+    expect(trainer.drain()).toBe(1);
+    expect(trainer.stats.openJourneys).toBe(0);
+    const after = trainer.publish();
+    expect(after.version).toBe(before.version + 1);
+    const display = after.channels.stateOf(['Display']) as number;
+    expect(after.channels.conversionProbability(display)).toBe(0);
+    expect(after.channels.conversionProbability(0)).toBeCloseTo(0.5, 12);
   });
 
   it('merges other processes’ counts additively', () => {

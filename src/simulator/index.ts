@@ -41,7 +41,7 @@ export {
 export { paced, type Pacing, type PacingDeps } from './pacing.js';
 export { runSimulation, type RunOptions, type RunSummary } from './run-simulation.js';
 export { MALFORMED_KINDS, type MalformedKind } from './malformed.js';
-export { PAGE_PATH_PATTERNS } from './site-catalog.js';
+export { PAGE_PATH_PATTERNS, pageTypeRules } from './site-catalog.js';
 export {
   PAGE_TYPES,
   CHANNELS,

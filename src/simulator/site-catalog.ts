@@ -31,6 +31,19 @@ export const PAGE_PATH_PATTERNS: Readonly<Record<PageType, string>> = {
   help: '/help/articles/:id',
 };
 
+/**
+ * The page-type rules a site owner would configure for these URLs (enrichment's
+ * `pageType.rules`: path globs, first match wins), naming each page by its hidden type, so a
+ * model's page states carry the ground truth's names. Without them, enrichment's id stripping
+ * still finds every type but the blog, whose 12 slugs are words and stay 12 page types.
+ */
+export function pageTypeRules(): { readonly pattern: string; readonly pageType: PageType }[] {
+  return (Object.entries(PAGE_PATH_PATTERNS) as [PageType, string][]).map(([pageType, path]) => ({
+    pattern: path.replace(/:[a-z]+/g, '*'),
+    pageType,
+  }));
+}
+
 const TITLES: Readonly<Record<PageType, string>> = {
   home: 'Home',
   category: 'Category',
