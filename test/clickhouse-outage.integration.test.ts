@@ -26,7 +26,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config/index.js';
-import { buildApp } from '../src/gateway/index.js';
 import { topicNames } from '../src/ingest/index.js';
 import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 import {
@@ -38,6 +37,7 @@ import {
 } from '../src/simulator/index.js';
 import { qualifiedTable, type ClickHouseHandle } from '../src/storage/index.js';
 import { pollUntil } from './polling.js';
+import { gatewayFor } from './support/gateway.js';
 import { testServices } from './services.js';
 import { duplicates, uniqueName } from './support/collector-harness.js';
 import { startPrivateClickHouse, type PrivateClickHouse } from './support/private-clickhouse.js';
@@ -123,16 +123,7 @@ async function startRuntime(
     },
     buildApp: (built) => {
       parts = built;
-      return buildApp({
-        sites: config.sites.sites,
-        log: built.log,
-        topics: built.topics,
-        geo: built.geo,
-        clock: built.clock,
-        logger: built.logger,
-        rateLimit: false,
-        readiness: [],
-      });
+      return gatewayFor(config, built, built.logger);
     },
   });
   try {

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger, type Profile, type Score } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { PostgresProfileStore } from '../src/crm/index.js';
-import { buildApp } from '../src/gateway/index.js';
 import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 import { pollUntil } from './polling.js';
 import { testServices } from './services.js';
+import { gatewayFor } from './support/gateway.js';
 
 // The CRM join in the running pipeline: a visitor who identifies is scored with the profile
 // the real PostgreSQL holds, and the profile that lands after the first score fills it in.
@@ -50,16 +50,7 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
       pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
       buildApp: (built) => {
         parts = built;
-        return buildApp({
-          sites: config.sites.sites,
-          log: built.log,
-          topics: built.topics,
-          geo: built.geo,
-          clock: built.clock,
-          logger: silentLogger,
-          rateLimit: false,
-          readiness: [],
-        });
+        return gatewayFor(config, built);
       },
     });
     await runtime.start();

@@ -20,12 +20,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MemoryLogger, silentLogger } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { buildApp } from '../src/gateway/index.js';
 import { Runtime } from '../src/runtime/index.js';
 import { createHttpSink, runSimulation, type RunSummary } from '../src/simulator/index.js';
 import { pollUntil } from './polling.js';
 import { launchChromium } from './support/chromium.js';
 import { startPageServer, trackerPage, type PageServer } from './support/page-server.js';
+import { gatewayFor } from './support/gateway.js';
 
 const ROOT = new URL('../', import.meta.url);
 const WEB_INDEX = new URL('dist/web/index.html', ROOT);
@@ -99,18 +99,7 @@ beforeAll(async () => {
   runtime = new Runtime(config, {
     logger: silentLogger,
     pipeline: { checkpointIntervalMs: 200, tickMs: 100 },
-    buildApp: (parts) =>
-      buildApp({
-        sites: config.sites.sites,
-        log: parts.log,
-        topics: parts.topics,
-        geo: parts.geo,
-        clock: parts.clock,
-        logger: gatewayLogger,
-        rateLimit: false,
-        readiness: [],
-        runtime: parts,
-      }),
+    buildApp: (parts) => gatewayFor(config, parts, gatewayLogger),
   });
   await runtime.start();
   url = runtime.status().url ?? '';

@@ -12,10 +12,11 @@ import { WebSocket } from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { buildApp, issueLiveToken } from '../src/gateway/index.js';
+import { issueLiveToken } from '../src/gateway/index.js';
 import { Runtime } from '../src/runtime/index.js';
 import { pollUntil } from './polling.js';
 import { testServices } from './services.js';
+import { gatewayFor } from './support/gateway.js';
 
 const SITE = {
   id: 'shop',
@@ -47,18 +48,7 @@ async function startProcess(id: string, prefix: string): Promise<string> {
     logger: silentLogger,
     logOptions: { kafka: { maxWaitTimeMs: 100, heartbeatIntervalMs: 500 } },
     pipeline: { checkpointIntervalMs: 500, tickMs: 100 },
-    buildApp: (parts) =>
-      buildApp({
-        sites: config.sites.sites,
-        log: parts.log,
-        topics: parts.topics,
-        geo: parts.geo,
-        clock: parts.clock,
-        logger: silentLogger,
-        rateLimit: false,
-        readiness: [],
-        runtime: parts,
-      }),
+    buildApp: (parts) => gatewayFor(config, parts),
   });
   runtimes.push(runtime);
   await runtime.start();

@@ -10,11 +10,11 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type Score } from '../src/core/index.js';
 import { loadConfig, type SiteConfig } from '../src/config/index.js';
-import { buildApp } from '../src/gateway/index.js';
 import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 import { HOSTILE_STRINGS, label } from '../src/storage/testing/hostile-strings.js';
 import { pollUntil } from './polling.js';
 import { testSite } from './support/collector-harness.js';
+import { gatewayFor } from './support/gateway.js';
 
 const SHOP: SiteConfig = testSite('shop');
 const BLOG: SiteConfig = testSite('blog');
@@ -110,18 +110,7 @@ beforeAll(async () => {
     PATHCAST_PARTITIONS: '2',
     PATHCAST_SITES: JSON.stringify({ sites: [SHOP, BLOG] }),
   });
-  const build = (built: RuntimeParts) =>
-    buildApp({
-      sites: config.sites.sites,
-      log: built.log,
-      topics: built.topics,
-      geo: built.geo,
-      clock: built.clock,
-      logger: silentLogger,
-      rateLimit: false,
-      readiness: [],
-      runtime: built,
-    });
+  const build = (built: RuntimeParts) => gatewayFor(config, built);
   runtime = new Runtime(config, {
     logger: silentLogger,
     pipeline: { checkpointIntervalMs: 100, tickMs: 100 },

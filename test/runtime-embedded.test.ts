@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { buildApp } from '../src/gateway/index.js';
 import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
+import { gatewayFor } from './support/gateway.js';
 
 // The embedded shape end to end, in one process: collector -> in-memory log -> ingest ->
 // sessionizer -> chdb. Nothing external is needed, so this runs with the unit tests.
@@ -25,16 +25,7 @@ describe('Runtime (embedded)', () => {
       pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
       buildApp: (built) => {
         parts = built;
-        return buildApp({
-          sites: config.sites.sites,
-          log: built.log,
-          topics: built.topics,
-          geo: built.geo,
-          clock: built.clock,
-          logger: silentLogger,
-          rateLimit: false,
-          readiness: [],
-        });
+        return gatewayFor(config, built);
       },
     });
     await runtime.start();
