@@ -9,6 +9,7 @@ import {
   type EventRejection,
   type FailedEvent,
 } from '../../ingest/index.js';
+import { mergeContext, readMessageId, removeIp } from './event-prep.js';
 
 /** Why the collector refused one event of a request. */
 export type CollectorRejection = EventRejection | 'event_too_large';
@@ -119,25 +120,6 @@ function prepare(raw: unknown, ctx: AcceptContext): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const event = raw as Record<string, unknown>;
   if (ctx.forcedType !== undefined) event['type'] = ctx.forcedType;
-  if (ctx.context !== undefined) {
-    const own = event['context'];
-    event['context'] =
-      typeof own === 'object' && own !== null && !Array.isArray(own)
-        ? { ...ctx.context, ...(own as Record<string, unknown>) }
-        : { ...ctx.context };
-  }
+  if (ctx.context !== undefined) mergeContext(event, ctx.context);
   return event;
-}
-
-function removeIp(event: unknown): void {
-  const context = (event as { context?: unknown }).context;
-  if (typeof context === 'object' && context !== null && 'ip' in context) {
-    delete (context as Record<string, unknown>)['ip'];
-  }
-}
-
-function readMessageId(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const id = (raw as { messageId?: unknown }).messageId;
-  return typeof id === 'string' && id !== '' ? id.slice(0, LIMITS.idChars) : null;
 }

@@ -8,7 +8,7 @@ import {
 } from '../../ingest/index.js';
 import { PartitionSessionizer, type SessionizerOptions } from '../../sessionizer/index.js';
 import { Scorer, type FeatureHasher, type ModelSnapshot } from '../../scoring/index.js';
-import type { GeoLookup } from '../collector/index.js';
+import { mergeContext, readMessageId, removeIp, type GeoLookup } from '../collector/index.js';
 
 /** One event of a scoring request that could not be scored, by index, with a stable code. */
 export interface ScoreRejection {
@@ -157,24 +157,6 @@ function withBatchContext(raw: unknown, context: Record<string, unknown> | undef
     return raw;
   }
   const event = raw as Record<string, unknown>;
-  const own = event['context'];
-  event['context'] =
-    typeof own === 'object' && own !== null && !Array.isArray(own)
-      ? { ...context, ...(own as Record<string, unknown>) }
-      : { ...context };
+  mergeContext(event, context);
   return event;
-}
-
-/** The raw IP goes no further than the geo lookup, here as in the collector. */
-function removeIp(event: unknown): void {
-  const context = (event as { context?: unknown }).context;
-  if (typeof context === 'object' && context !== null && 'ip' in context) {
-    delete (context as Record<string, unknown>)['ip'];
-  }
-}
-
-function readMessageId(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const id = (raw as { messageId?: unknown }).messageId;
-  return typeof id === 'string' && id !== '' ? id.slice(0, LIMITS.idChars) : null;
 }
