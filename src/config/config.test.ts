@@ -54,6 +54,10 @@ describe('loadConfig', () => {
     expect(demo.clickhouse.url).toBeUndefined();
     expect(demo.runtime.dataDir).toBe(join('var/pathcast', 'demo'));
     expect(demo.http.port).toBe(9090);
+    expect(demo.runtime.logLevel).toBe('warn');
+    expect(
+      loadConfig({ ...env, PATHCAST_LOG_LEVEL: 'debug' }, { demo: true }).runtime.logLevel,
+    ).toBe('debug');
     const real = loadConfig(env);
     expect(real.kafka.brokers).toEqual(['kafka.internal:9092']);
     expect(real.clickhouse.url).toBe('https://ch.internal:8443');

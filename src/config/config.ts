@@ -139,7 +139,12 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
 
 function demoEnv(env: Env): Env {
   const { PATHCAST_KAFKA_BROKERS: _brokers, PATHCAST_CLICKHOUSE_URL: _clickhouse, ...rest } = env;
-  return { ...rest, PATHCAST_DATA_DIR: join(env['PATHCAST_DATA_DIR'] ?? '.pathcast', 'demo') };
+  return {
+    ...rest,
+    PATHCAST_DATA_DIR: join(env['PATHCAST_DATA_DIR'] ?? '.pathcast', 'demo'),
+    // The banner is what a newcomer reads; the logs stay quiet unless asked for.
+    PATHCAST_LOG_LEVEL: env['PATHCAST_LOG_LEVEL'] ?? 'warn',
+  };
 }
 
 /** The configuration of this process, from its environment. */
