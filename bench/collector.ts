@@ -266,7 +266,12 @@ interface ServerHandle {
 
 async function startServer(mode: Mode, brokers: string): Promise<ServerHandle> {
   const child: ChildProcess = fork(SELF, ['--serve', mode, brokers], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CHILD_NODE_ARGS: extra node flags for the collector child (e.g. --cpu-prof).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env['BENCH_CHILD_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

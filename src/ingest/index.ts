@@ -1,7 +1,9 @@
 export * from './segment/limits.js';
 export {
+  checkSegmentEvent,
   normalizeSegmentEvent,
   deriveMessageId,
+  type CheckedEvent,
   type NormalizedEvent,
   type NormalizeMeta,
   type BaseEvent,

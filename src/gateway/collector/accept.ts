@@ -4,7 +4,7 @@ import {
   LIMITS,
   encodeEnvelope,
   failedEvent,
-  normalizeSegmentEvent,
+  checkSegmentEvent,
   visitorKey,
   type EventRejection,
   type FailedEvent,
@@ -77,16 +77,16 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
 
   events.forEach((raw, index) => {
     const event = prepare(raw, ctx);
-    const normalized = normalizeSegmentEvent(event, {
+    const checked = checkSegmentEvent(event, {
       site: ctx.site.id,
       receivedAt,
       sentAt: ctx.sentAt,
     });
-    if (!normalized.ok) {
-      reject(index, event, normalized.code, normalized.reason);
+    if (!checked.ok) {
+      reject(index, event, checked.code, checked.reason);
       return;
     }
-    const ip = normalized.value.inputs.ip || ctx.clientIp;
+    const ip = checked.value.ip || ctx.clientIp;
     const { country, ipPrefix } = ctx.geo(ip);
     removeIp(event);
     const value = encodeEnvelope({
@@ -111,7 +111,7 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
         return;
       }
     }
-    records.push({ key: visitorKey(ctx.site.id, normalized.value.base.visitor), value });
+    records.push({ key: visitorKey(ctx.site.id, checked.value.visitor), value });
   });
   return { records, failed, rejected };
 }

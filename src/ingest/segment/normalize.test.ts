@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveMessageId, normalizeSegmentEvent } from './normalize.js';
+import { checkSegmentEvent, deriveMessageId, normalizeSegmentEvent } from './normalize.js';
 
 const meta = { site: 'shop', receivedAt: Date.parse('2026-06-01T12:00:00Z') };
 const HOSTILE = [
@@ -142,12 +142,27 @@ describe('normalizeSegmentEvent', () => {
       'invalid_timestamp',
       /ISO 8601/,
     ],
-  ])('rejects %s', (_name, event, code, reason) => {
-    const result = normalizeSegmentEvent(event, meta);
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.code).toBe(code);
-    expect(result.reason).toMatch(reason);
+  ])('rejects %s, and the collector check refuses it alike', (_name, event, code, reason) => {
+    for (const result of [normalizeSegmentEvent(event, meta), checkSegmentEvent(event, meta)]) {
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.code).toBe(code);
+      expect(result.reason).toMatch(reason);
+    }
+  });
+
+  it.each([
+    [
+      { type: 'track', event: 'x', anonymousId: 'a', context: { ip: '203.0.113.9' } },
+      'a',
+      '203.0.113.9',
+    ],
+    [{ type: 'identify', userId: 'u1' }, 'user:u1', ''],
+    [{ type: 'page', userId: 7 }, 'user:7', ''],
+  ])('checks %j as the collector needs it: visitor and IP', (event, visitor, ip) => {
+    expect(checkSegmentEvent(event, meta)).toEqual({ ok: true, value: { visitor, ip } });
+    const full = normalizeSegmentEvent(event, meta);
+    expect(full.ok && full.value.base.visitor).toBe(visitor);
   });
 
   it.each(HOSTILE)('keeps hostile strings verbatim: %#', (text) => {
