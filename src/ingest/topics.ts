@@ -10,6 +10,10 @@ export interface TopicNames {
   readonly checkpoints: string;
   /** CRM profile updates (compacted). */
   readonly crmProfiles: string;
+  /** Labelled sessions and Markov count deltas for the trainer role (one partition). */
+  readonly modelInputs: string;
+  /** The trainer role's model snapshots with the input offset they cover (compacted). */
+  readonly models: string;
 }
 
 export function topicNames(prefix: string): TopicNames {
@@ -19,5 +23,7 @@ export function topicNames(prefix: string): TopicNames {
     scores: `${prefix}.scores`,
     checkpoints: `${prefix}.checkpoints`,
     crmProfiles: `${prefix}.crm-profiles`,
+    modelInputs: `${prefix}.model-inputs`,
+    models: `${prefix}.models`,
   };
 }

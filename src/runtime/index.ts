@@ -19,3 +19,17 @@ export {
 } from './kafka-checkpoint-store.js';
 export { ProfileJoin, type ProfileLookup, type LateProfileListener } from './profile-join.js';
 export { ModelStore, LIVE_MODEL_KIND, type ModelStoreOptions } from './model-store.js';
+export { TrainerRole, type TrainerRoleDeps, type TrainerRoleOptions } from './trainer-role.js';
+export {
+  ModelInputsShipper,
+  type ModelInputsDeps,
+  type ModelInputsOptions,
+} from './model-inputs.js';
+export { followModels, type ModelFollowerDeps } from './model-follower.js';
+export {
+  encodeTrainerState,
+  decodeTrainerState,
+  type TrainerState,
+  type TrainerStateErrorCode,
+} from './trainer-state.js';
+export { type SessionLearning } from './scoring-outputs.js';

@@ -161,4 +161,40 @@ describe('KafkaCheckpointStore (on the in-memory log)', () => {
     await a.save(EVENTS, GROUP, 3, handed);
     expect(await b.load(EVENTS, GROUP, 3)).toEqual(handed);
   });
+
+  it('hands followers every newer complete checkpoint, whoever saved it, never a torn one', async () => {
+    const { log, open } = await setUp();
+    const [writer, follower] = [await open(), await open()];
+    const early = checkpoint(1, 5_000);
+    await writer.save(EVENTS, GROUP, 0, early);
+    await follower.load(EVENTS, GROUP, 0); // caught up: the follower has read `early`
+    const seen: Array<[number, number]> = [];
+    const unfollow = follower.follow(EVENTS, GROUP, 0, (c, seq) => seen.push([c.nextOffset, seq]));
+    // At once with the newest already read.
+    expect(seen).toEqual([[1, 1]]);
+    await writer.save(EVENTS, GROUP, 1, checkpoint(99, 10)); // another address: not followed
+    const later = checkpoint(2, 9_000);
+    await writer.save(EVENTS, GROUP, 0, later);
+    await follower.load(EVENTS, GROUP, 0);
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    // A torn write (the first of three chunks) is not handed on; the whole next one is.
+    const address = { topic: EVENTS, group: GROUP, partition: 0 };
+    const torn = encodeChunks(encodeCheckpoint(checkpoint(3, 12_000)), 0, 3, 4096);
+    await log.produce(TOPIC, [{ key: chunkKey(address, 0, 0), value: torn[0]! }]);
+    await follower.load(EVENTS, GROUP, 0);
+    expect(seen).toHaveLength(2);
+    await log.produce(TOPIC, [
+      { key: chunkKey(address, 0, 1), value: torn[1]! },
+      { key: chunkKey(address, 0, 2), value: torn[2]! },
+    ]);
+    await follower.load(EVENTS, GROUP, 0);
+    expect(seen[2]).toEqual([3, 3]);
+    unfollow();
+    await writer.save(EVENTS, GROUP, 0, checkpoint(4, 10));
+    await follower.load(EVENTS, GROUP, 0);
+    expect(seen).toHaveLength(3);
+  });
 });

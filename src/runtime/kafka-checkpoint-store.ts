@@ -64,6 +64,15 @@ interface Latest {
   readonly seq: number;
 }
 
+/** Called with each newer complete checkpoint of a followed address, and its sequence. */
+export type CheckpointListener = (checkpoint: Checkpoint, seq: number) => void;
+
+interface Follower {
+  readonly listener: CheckpointListener;
+  /** Sequence of the last checkpoint handed to the listener. */
+  seq: number;
+}
+
 const invalidSlots = counter(
   'pathcast_checkpoint_slots_invalid_total',
   'Checkpoint slots found torn or corrupt on restore (never applied)',
@@ -102,6 +111,8 @@ export class KafkaCheckpointStore implements CheckpointStore, Lifecycle {
   private readonly latest = new Map<string, Latest>();
   /** Saves run one at a time, so one chunk at most is on its way to the broker. */
   private saving: Promise<void> = Promise.resolve();
+  /** Listeners of follow(), by address key. */
+  private readonly followers = new Map<string, Set<Follower>>();
 
   constructor(deps: KafkaCheckpointStoreDeps, options: KafkaCheckpointStoreOptions = {}) {
     this.deps = deps;
@@ -171,6 +182,34 @@ export class KafkaCheckpointStore implements CheckpointStore, Lifecycle {
     return best.checkpoint;
   }
 
+  /**
+   * Calls `listener` with every complete checkpoint of one address newer than the last it was
+   * given, as the reader sees it: at once with the newest already read, then as writers save
+   * (any process's). A slot being written (torn) is skipped silently until it is complete.
+   * Returns the unsubscribe function. For state that every process serves and one process
+   * writes (the live model on the models topic).
+   */
+  follow(
+    topic: string,
+    group: string,
+    partition: number,
+    listener: CheckpointListener,
+  ): () => void {
+    const key = addressKey({ topic, group, partition });
+    const follower: Follower = { listener, seq: 0 };
+    let set = this.followers.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.followers.set(key, set);
+    }
+    set.add(follower);
+    this.notify(key, [follower]);
+    return () => {
+      set.delete(follower);
+      if (set.size === 0 && this.followers.get(key) === set) this.followers.delete(key);
+    };
+  }
+
   save(topic: string, group: string, partition: number, checkpoint: Checkpoint): Promise<void> {
     this.guard.assertRunning();
     const run = this.saving.then(() => this.write({ topic, group, partition }, checkpoint));
@@ -229,6 +268,7 @@ export class KafkaCheckpointStore implements CheckpointStore, Lifecycle {
 
   private apply(batch: RecordBatch): void {
     const from = this.positions.get(batch.partition) ?? 0;
+    const touched = new Set<string>();
     for (const record of batch.records) {
       if (record.offset < from) continue;
       const key = parseChunkKey(record.key);
@@ -245,9 +285,33 @@ export class KafkaCheckpointStore implements CheckpointStore, Lifecycle {
       const chunk = decodeChunk(record.value);
       if (!isCorrupt(chunk) && chunk.seq > records.maxSeq) records.maxSeq = chunk.seq;
       records.slots[key.slot].set(key.chunk, chunk);
+      if (this.followers.has(address)) touched.add(address);
     }
     if (batch.nextOffset > from) this.positions.set(batch.partition, batch.nextOffset);
+    for (const address of touched) this.notify(address, [...(this.followers.get(address) ?? [])]);
     this.wake();
+  }
+
+  /** Hands the newest complete checkpoint of an address to followers that have not had it. */
+  private notify(address: string, followers: readonly Follower[]): void {
+    const records = this.records.get(address);
+    if (records === undefined || followers.length === 0) return;
+    let best: { seq: number; checkpoint: Checkpoint } | undefined;
+    for (const slot of [0, 1] as const) {
+      if (records.slots[slot].size === 0) continue;
+      const assembled = assembleSlot(records.slots[slot]);
+      if (assembled.ok && (best === undefined || assembled.seq > best.seq)) best = assembled;
+    }
+    if (best === undefined) return;
+    for (const follower of followers) {
+      if (best.seq <= follower.seq) continue;
+      follower.seq = best.seq;
+      try {
+        follower.listener(best.checkpoint, best.seq);
+      } catch (error) {
+        this.logger.error('checkpoint_listener_failed', { err: error, seq: best.seq });
+      }
+    }
   }
 
   /** Waits until the reader has read every record the topic holds now. */

@@ -24,9 +24,11 @@ function storedMetrics(model: ModelSnapshot): Record<string, number> {
  * table (at most one per interval, and the last one on close), and a starting runtime resumes
  * from the newest stored one, so scores are not back to 0.5 after every deploy.
  *
- * NOTE: a snapshot is not taken together with the partition checkpoints, so after a crash the
- * model may have learnt the records between the two twice, or not at all; model counts are
- * approximate across crashes, sessions and stored rows are exact.
+ * NOTE: embedded, a snapshot is not taken together with the partition checkpoints, so after a
+ * crash the model may have learnt the records between the two twice, or not at all; model
+ * counts are approximate across crashes, sessions and stored rows are exact. Distributed, only
+ * the trainer role offers snapshots here, and the models topic (not this table) is what a new
+ * trainer resumes from; this table is the fallback when that topic holds none.
  */
 export class ModelStore {
   private readonly storage: Storage;

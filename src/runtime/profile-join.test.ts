@@ -11,6 +11,7 @@ import {
 } from '../core/index.js';
 import { MemoryProfileStore, ProfileCache } from '../crm/index.js';
 import { ProfileJoin } from './profile-join.js';
+import { SESSION_T0, sessionSummary } from './test-sessions.js';
 import { ScoringOutputs } from './scoring-outputs.js';
 import type { PipelineOutputs } from './partition-pipeline.js';
 
@@ -28,35 +29,10 @@ const profile = (userId: string, segment: string): Profile => ({
   updatedAt: 1,
 });
 
-const T0 = Date.UTC(2026, 10, 1, 12);
+const T0 = SESSION_T0;
 
-function summary(id: string, userId: string | null): SessionSummary {
-  return {
-    id,
-    site: 'shop',
-    visitor: `visitor-${id}`,
-    userId,
-    startedAt: T0,
-    endedAt: T0,
-    eventCount: 1,
-    pageviewCount: 1,
-    path: ['home'],
-    entryChannel: 'Direct',
-    entrySource: '',
-    entryMedium: '',
-    entryCampaign: '',
-    landingPage: '/',
-    exitPage: '/',
-    deviceType: 'desktop',
-    country: 'DE',
-    isBot: false,
-    converted: false,
-    conversions: 0,
-    revenue: 0,
-    currency: '',
-    version: 1,
-  };
-}
+const summary = (id: string, userId: string | null): SessionSummary =>
+  sessionSummary(id, { userId });
 
 function pageview(id: string): ClickEvent {
   return {

@@ -8,7 +8,9 @@ import {
   type Clock,
   type Lifecycle,
   type Logger,
+  type Score,
   type ScoreFeed,
+  type SessionOutput,
 } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import {
@@ -23,7 +25,12 @@ import {
   type PartitionLag,
   type TopicNames,
 } from '../ingest/index.js';
-import type { ModelSnapshot } from '../scoring/index.js';
+import {
+  SessionLabeller,
+  resolveTrainerConfig,
+  type ModelSnapshot,
+  type TrainerOptions,
+} from '../scoring/index.js';
 import {
   RetentionScheduler,
   openStorage,
@@ -38,6 +45,9 @@ import { StorageOutputs, storeFailedEvents } from './storage-outputs.js';
 import { FileCheckpointStore } from './checkpoint-store.js';
 import { KafkaCheckpointStore } from './kafka-checkpoint-store.js';
 import { createScoreRelay } from './score-relay.js';
+import { ModelInputsShipper, type ModelInputsOptions } from './model-inputs.js';
+import { TrainerRole, type TrainerRoleOptions } from './trainer-role.js';
+import { followModels } from './model-follower.js';
 import {
   PartitionPipeline,
   type PipelineOptions,
@@ -56,6 +66,11 @@ export interface RuntimeDeps {
   readonly pipeline?: PipelineOptions;
   /** ClickHouse writer tuning (tests, benchmarks): batch sizes, buffer bounds, retries. */
   readonly writers?: Omit<StorageWritersOptions, 'logger'>;
+  /** The live model's trainer (publish interval, sampling); defaults as TrainerOptions says. */
+  readonly trainer?: TrainerOptions;
+  /** Distributed: the shipping of model inputs and the trainer role (tests, tuning). */
+  readonly modelInputs?: ModelInputsOptions;
+  readonly trainerRole?: TrainerRoleOptions;
 }
 
 /** What the runtime built, for the gateway to serve. */
@@ -104,6 +119,7 @@ export class Runtime implements Lifecycle {
   private parts: RuntimeParts | undefined;
   private url: string | undefined;
   private scoring: ScoringOutputs | undefined;
+  private trainerRole: TrainerRole | undefined;
   private consumer: LogConsumer | undefined;
 
   constructor(config: Config, deps: RuntimeDeps) {
@@ -129,6 +145,20 @@ export class Runtime implements Lifecycle {
   status(): RuntimeStatus {
     this.guard.assertRunning();
     return this.describe();
+  }
+
+  /** The model live scoring serves now; undefined when the runtime was given other outputs. */
+  model(): ModelSnapshot | undefined {
+    return this.scoring?.model;
+  }
+
+  /**
+   * Whether this process holds the trainer role (distributed: it owns the model-inputs
+   * partition); the embedded shape always trains in process, and says true.
+   */
+  holdsTrainerRole(): boolean {
+    if (this.parts?.log.kind !== 'kafka') return this.scoring !== undefined;
+    return this.trainerRole?.holds() ?? false;
   }
 
   private describe(): RuntimeStatus {
@@ -161,6 +191,8 @@ export class Runtime implements Lifecycle {
       { name: topics.scores, partitions },
       { name: topics.checkpoints, partitions: 1, compacted: true },
       { name: topics.crmProfiles, partitions: 1, compacted: true },
+      { name: topics.modelInputs, partitions: 1 },
+      { name: topics.models, partitions: 1, compacted: true },
     ]);
 
     const storage = await openStorage(config.clickhouse, config.runtime.dataDir, {
@@ -272,19 +304,101 @@ export class Runtime implements Lifecycle {
     const initial = await models.load();
     // Closed after the trainer (its last snapshot is stored) and before storage.
     this.started.push({ start: async () => undefined, close: () => models.close() });
-    const scoring = await ScoringOutputs.create(stored, {
-      logger: this.logger.child({ component: 'trainer' }),
-      profiles,
-      onSnapshot: (model) => models.offer(model),
-      ...(initial === undefined ? {} : { initial }),
-      onScore: (score, output) => {
-        stored.score(score, output);
-        feed.publish(score);
-      },
-    });
+    const onScore = (score: Score, output: SessionOutput): void => {
+      stored.score(score, output);
+      feed.publish(score);
+    };
+    const scoring =
+      this.parts?.log.kind === 'kafka'
+        ? await this.distributedScoring(stored, profiles, models, initial, onScore)
+        : await ScoringOutputs.create(
+            stored,
+            {
+              logger: this.logger.child({ component: 'trainer' }),
+              profiles,
+              onSnapshot: (model) => models.offer(model),
+              ...(initial === undefined ? {} : { initial }),
+              onScore,
+            },
+            this.deps.trainer,
+          );
     this.scoring = scoring;
     // Closed after the pipeline (which flushes through it) and before storage.
     this.started.push({ start: async () => undefined, close: () => scoring.close() });
+    return scoring;
+  }
+
+  /**
+   * Distributed learning: this process labels its sessions and ships them to the model-inputs
+   * topic; whichever process holds the trainer role learns from every process's inputs and
+   * saves snapshots on the models topic, which every process follows and serves.
+   */
+  private async distributedScoring(
+    stored: PipelineOutputs,
+    profiles: ProfileCache,
+    models: ModelStore,
+    initial: ModelSnapshot | undefined,
+    onScore: (score: Score, output: SessionOutput) => void,
+  ): Promise<ScoringOutputs> {
+    const parts = this.parts;
+    if (parts === undefined) throw new Error('distributed scoring before the log started');
+    const { log, topics, config } = parts;
+    const logger = this.logger.child({ component: 'trainer' });
+    const snapshots = new KafkaCheckpointStore(
+      { log, topic: topics.models, logger },
+      { readerGroupPrefix: `${config.runtime.instanceId}.models` },
+    );
+    await snapshots.start();
+    this.started.push(snapshots); // closed after the trainer role, which saves on its way out
+    let role: TrainerRole | undefined;
+    const scoring = await ScoringOutputs.createShipping(stored, {
+      profiles,
+      onScore,
+      ...(initial === undefined ? {} : { initial }),
+      learning: async (hasher) => {
+        role = new TrainerRole(
+          {
+            log,
+            topics,
+            group: config.kafka.group,
+            store: snapshots,
+            hasher,
+            ...(this.deps.trainer === undefined ? {} : { trainer: this.deps.trainer }),
+            ...(initial === undefined ? {} : { initial }),
+            onSnapshot: (model) => models.offer(model),
+            clock: this.clock,
+            logger,
+          },
+          this.deps.trainerRole,
+        );
+        const shipper = new ModelInputsShipper(
+          {
+            log,
+            topic: topics.modelInputs,
+            labeller: new SessionLabeller(resolveTrainerConfig(this.deps.trainer), { hasher }),
+            instanceId: config.runtime.instanceId,
+            logger,
+          },
+          this.deps.modelInputs,
+        );
+        await shipper.start();
+        return shipper;
+      },
+    });
+    const unfollow = followModels({
+      store: snapshots,
+      topics,
+      group: config.kafka.group,
+      onModel: (model) => scoring.swap(model),
+      logger,
+    });
+    this.started.push({ start: async () => undefined, close: async () => unfollow() });
+    if (role === undefined) throw new Error('the trainer role was not built');
+    const trainerRole = role;
+    await trainerRole.start();
+    this.trainerRole = trainerRole;
+    // Closed before the models store and the snapshot store (it saves and offers on the way out).
+    this.started.push(trainerRole);
     return scoring;
   }
 

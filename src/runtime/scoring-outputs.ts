@@ -4,12 +4,16 @@ import {
   type ClickEvent,
   type Logger,
   type Score,
+  type SessionClosed,
   type SessionOutput,
+  type SessionUpdate,
 } from '../core/index.js';
 import {
   Scorer,
   Trainer,
   createFeatureHasher,
+  type FeatureContext,
+  type FeatureHasher,
   type ModelSnapshot,
   type TrainerOptions,
 } from '../scoring/index.js';
@@ -20,6 +24,17 @@ import { ProfileJoin, type ProfileLookup } from './profile-join.js';
 /** Where live scores go besides storage (the websockets, later). */
 export type ScoreListener = (score: Score, output: SessionOutput) => void;
 
+/**
+ * What learns from the scored sessions: the in-process Trainer (embedded), or the shipper of
+ * labelled sessions and count deltas to the trainer role (distributed, model-inputs.ts).
+ */
+export interface SessionLearning {
+  onUpdate(update: SessionUpdate, context: FeatureContext): void;
+  onClosed(closed: SessionClosed): void;
+  /** Publishes or ships what is left. Idempotent. */
+  close(): Promise<void>;
+}
+
 const scoredTotal = counter('pathcast_scores_total', 'Session updates scored');
 const scoreSeconds = histogram(
   'pathcast_score_seconds',
@@ -28,24 +43,27 @@ const scoreSeconds = histogram(
 );
 
 /**
- * Scores every session update with the current model and teaches the in-process trainer from
- * updates and closes, then hands everything on to the next outputs (storage). Snapshots the
- * trainer publishes are swapped into the scorer without pausing.
+ * Scores every session update with the current model and teaches the learning side from updates
+ * and closes, then hands everything on to the next outputs (storage). Embedded: an in-process
+ * trainer whose snapshots are swapped into the scorer without pausing. Distributed
+ * (createShipping): labelled sessions go to the trainer role and its snapshots come back through
+ * swap().
  *
- * NOTE: the trainer's counts are not part of the partition checkpoints yet, so records replayed
- * after a crash are learnt twice (issue 5 makes model contributions part of the checkpoint).
+ * NOTE: the model contributions are not part of the partition checkpoints yet, so records
+ * replayed after a crash count their sessions twice in the Markov counts; in the distributed
+ * shape the trainer skips their labelled sessions when it learnt them recently.
  */
 export class ScoringOutputs implements PipelineOutputs {
   private readonly next: PipelineOutputs;
   private readonly scorer: Scorer;
-  private readonly trainer: Trainer;
+  private readonly trainer: SessionLearning;
   private readonly onScore: ScoreListener | undefined;
   private readonly join: ProfileJoin;
 
   private constructor(
     next: PipelineOutputs,
     scorer: Scorer,
-    trainer: Trainer,
+    trainer: SessionLearning,
     onScore?: ScoreListener,
     profiles?: ProfileLookup,
   ) {
@@ -88,9 +106,35 @@ export class ScoringOutputs implements PipelineOutputs {
     return new ScoringOutputs(next, scorer, trainer, deps.onScore, deps.profiles);
   }
 
+  /**
+   * Distributed: scores with snapshots that come from elsewhere (swap) and learns through
+   * `learning` (built on the hasher given to `build`, which the scorer shares).
+   */
+  static async createShipping(
+    next: PipelineOutputs,
+    deps: {
+      onScore?: ScoreListener;
+      profiles?: ProfileLookup;
+      /** The model to serve until the first snapshot arrives. */
+      initial?: ModelSnapshot;
+      /** Builds the learning side on the process's feature hasher. */
+      learning: (hasher: FeatureHasher) => SessionLearning | Promise<SessionLearning>;
+    },
+  ): Promise<ScoringOutputs> {
+    const hasher = await createFeatureHasher();
+    const scorer = new Scorer(hasher, deps.initial);
+    const learning = await deps.learning(hasher);
+    return new ScoringOutputs(next, scorer, learning, deps.onScore, deps.profiles);
+  }
+
   /** The model the scorer serves now. */
   get model(): ModelSnapshot {
     return this.scorer.model;
+  }
+
+  /** Serves `model` from the next score on (a snapshot from the models topic). */
+  swap(model: ModelSnapshot): void {
+    this.scorer.swap(model);
   }
 
   events(partition: number, events: readonly ClickEvent[]): void {
@@ -127,7 +171,7 @@ export class ScoringOutputs implements PipelineOutputs {
     return this.next.backedUp();
   }
 
-  /** Stops the trainer's timer after publishing what it learnt. */
+  /** Stops the trainer's timer after publishing (or shipping) what it learnt. */
   close(): Promise<void> {
     this.join.close();
     return this.trainer.close();

@@ -10,14 +10,30 @@ import type { IdentityLink } from '../sessionizer/index.js';
 import type { StorageWriters } from '../storage/index.js';
 import type { PipelineOutputs } from './partition-pipeline.js';
 
+type ScoreRow = Parameters<StorageWriters['scores']['write']>[0][number];
+type IdentityRow = Parameters<StorageWriters['identities']['write']>[0][number];
+
 /**
  * The pipeline's outputs written to ClickHouse. Each write resolves once ClickHouse acknowledged
  * it; `flush()` waits for all of them, so a checkpoint taken after it covers only stored rows.
+ *
+ * Sessions, scores and identities come one at a time, several per event; they are gathered and
+ * handed to the writers once per run of the event loop (a consumer batch is processed in one
+ * run), so the writers see one call and one promise per table and batch, not one per row. Of a
+ * session's outputs in one hand-over only the last is written: each session row carries the
+ * whole running state with a higher version, the table keeps the highest (ReplacingMergeTree),
+ * and the per-minute aggregates read closed rows only, which always come last.
  */
 export class StorageOutputs implements PipelineOutputs {
   private readonly writers: StorageWriters;
   private readonly pending = new Set<Promise<void>>();
   private failure: unknown;
+  private sessions: SessionOutput[] = [];
+  /** Index in `sessions` of each session's latest output. */
+  private readonly sessionAt = new Map<string, number>();
+  private scores: ScoreRow[] = [];
+  private identities: IdentityRow[] = [];
+  private scheduled = false;
 
   constructor(writers: StorageWriters) {
     this.writers = writers;
@@ -28,26 +44,35 @@ export class StorageOutputs implements PipelineOutputs {
   }
 
   session(_partition: number, output: SessionOutput): void {
-    this.track(this.writers.sessions.write([output]));
+    const at = this.sessionAt.get(output.session.id);
+    if (at === undefined) {
+      this.sessionAt.set(output.session.id, this.sessions.length);
+      this.sessions.push(output);
+    } else {
+      this.sessions[at] = output;
+    }
+    this.schedule();
   }
 
   /** A live score, with the session's dimensions for the per-minute aggregates. */
   score(score: Score, output: SessionOutput): void {
     const { entryChannel, country, deviceType } = output.session;
-    this.track(
-      this.writers.scores.write([{ ...score, channel: entryChannel, country, deviceType }]),
-    );
+    this.scores.push({ ...score, channel: entryChannel, country, deviceType });
+    this.schedule();
   }
 
   identity(_partition: number, link: IdentityLink): void {
-    this.track(
-      this.writers.identities.write([
-        { site: link.site, anonymousId: link.anonymousId, userId: link.userId, at: link.linkedAt },
-      ]),
-    );
+    this.identities.push({
+      site: link.site,
+      anonymousId: link.anonymousId,
+      userId: link.userId,
+      at: link.linkedAt,
+    });
+    this.schedule();
   }
 
   async flush(): Promise<void> {
+    this.handOver();
     await this.writers.flush();
     await Promise.allSettled([...this.pending]);
     const failure = this.failure;
@@ -60,6 +85,30 @@ export class StorageOutputs implements PipelineOutputs {
 
   backedUp(): boolean {
     return this.writers.isFull();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.handOver());
+  }
+
+  /** Gives what was gathered to the writers. */
+  private handOver(): void {
+    this.scheduled = false;
+    if (this.sessions.length > 0) {
+      this.track(this.writers.sessions.write(this.sessions));
+      this.sessions = [];
+      this.sessionAt.clear();
+    }
+    if (this.scores.length > 0) {
+      this.track(this.writers.scores.write(this.scores));
+      this.scores = [];
+    }
+    if (this.identities.length > 0) {
+      this.track(this.writers.identities.write(this.identities));
+      this.identities = [];
+    }
   }
 
   private track(write: Promise<void>): void {

@@ -42,7 +42,21 @@ export {
 } from './progressive-validation.js';
 export { ModelSnapshot, emptyModel, type ModelParts, type NextPage } from './model-snapshot.js';
 export { encodeModel, decodeModel, type ModelErrorCode } from './model-codec.js';
-export { Trainer, type TrainerDeps, type TrainerStats, type TrainedExample } from './trainer.js';
+export { Trainer, type TrainerDeps, type TrainerStats } from './trainer.js';
+export { Learner, type LearnerDeps, type TrainedExample } from './learner.js';
+export {
+  SessionLabeller,
+  type SessionLabellerDeps,
+  type LabelledSession,
+  type LabelledPrefix,
+  type ClosedOutcome,
+} from './session-labeller.js';
+export {
+  encodeModelInput,
+  decodeModelInput,
+  type ModelInput,
+  type ModelInputErrorCode,
+} from './model-input-codec.js';
 export { SessionChains, type MarkovDeltas, type SolvedChains } from './session-chains.js';
 export {
   resolveTrainerConfig,

@@ -275,7 +275,8 @@ function readMetrics(r: ByteReader): ModelMetrics {
   };
 }
 
-function readDelta(r: ByteReader, what: string): MarkovDelta | undefined {
+/** A length-prefixed Markov delta; a bad one is recorded as the reader's problem. */
+export function readDelta(r: ByteReader, what: string): MarkovDelta | undefined {
   const bytes = r.blob();
   if (r.problem !== undefined) return undefined;
   const delta = decodeDelta(bytes);

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { decodeModelInput, encodeModelInput, type ModelInput } from './model-input-codec.js';
+import { SessionChains } from './session-chains.js';
+import { SessionBuilder } from './testing/session-builder.js';
+import { resolveTrainerConfig } from './trainer-config.js';
+
+const LABELLED: ModelInput = {
+  kind: 'labelled',
+  session: {
+    sessionId: 'site-1:visitor-ü:1700000000000',
+    bits: 16,
+    prefixes: [
+      // Not sorted, with a repeat: the order is the hasher's and must survive.
+      { indices: Uint32Array.of(65_535, 0, 17, 17, 300), label: 1, eventCount: 1 },
+      { indices: new Uint32Array(0), label: 0, eventCount: 2 },
+      { indices: Uint32Array.of(2 ** 16 - 2), label: 0, eventCount: 40 },
+    ],
+  },
+};
+
+function deltasInput(): ModelInput {
+  const chains = new SessionChains(resolveTrainerConfig());
+  const builder = new SessionBuilder({ id: 's', channel: 'Email' });
+  builder.event({ at: 1, page: '/home' });
+  builder.event({ at: 2, page: '/cart' });
+  builder.event({ at: 3, conversion: true, revenue: 12.5 });
+  chains.add(builder.close().session);
+  return { kind: 'deltas', deltas: chains.exportDeltas() };
+}
+
+describe('model input codec', () => {
+  it('round-trips a labelled session exactly, index order included', () => {
+    const bytes = encodeModelInput(LABELLED);
+    expect(decodeModelInput(bytes)).toEqual({ ok: true, value: LABELLED });
+    // Compact: 6 header, 32 id, bits, count, then 3 bytes a prefix plus 1-3 an index (20).
+    expect(bytes.length).toBe(60);
+  });
+
+  it('round-trips count deltas, one chain or both', () => {
+    const both = deltasInput();
+    expect(decodeModelInput(encodeModelInput(both))).toEqual({ ok: true, value: both });
+    if (both.kind !== 'deltas') throw new Error('deltas expected');
+    const one: ModelInput = { kind: 'deltas', deltas: { channels: both.deltas.channels } };
+    expect(decodeModelInput(encodeModelInput(one))).toEqual({ ok: true, value: one });
+  });
+
+  const good = encodeModelInput(LABELLED);
+  const withByte = (at: number, value: number): Uint8Array => {
+    const copy = Uint8Array.from(good);
+    copy[at] = value;
+    return copy;
+  };
+  it.each([
+    ['empty input', new Uint8Array(0)],
+    ['bad magic', withByte(0, 0x00)],
+    ['unknown format version', withByte(4, 9)],
+    ['unknown kind', withByte(5, 7)],
+    ['trailing bytes', Uint8Array.from([...good, 0])],
+    ['a truncated record', good.subarray(0, good.length - 1)],
+    ['bits out of range', withByte(6 + 1 + LABELLED.session.sessionId.length + 1, 40)],
+    ['random bytes', Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 0xff)],
+  ] as const)('refuses %s with model_input_invalid', (_name, bytes) => {
+    const decoded = decodeModelInput(bytes);
+    expect(decoded.ok).toBe(false);
+    if (!decoded.ok) {
+      expect(decoded.code).toBe('model_input_invalid');
+      expect(decoded.reason).toMatch(/^invalid model input: /);
+    }
+  });
+
+  it('refuses an index outside the model, a bad label and a bad delta', () => {
+    const outside = encodeModelInput({
+      kind: 'labelled',
+      session: {
+        sessionId: 's',
+        bits: 12,
+        prefixes: [{ indices: Uint32Array.of(4096), label: 0, eventCount: 1 }],
+      },
+    });
+    expect(decodeModelInput(outside)).toMatchObject({ ok: false, code: 'model_input_invalid' });
+    const label = encodeModelInput({
+      kind: 'labelled',
+      session: {
+        sessionId: 's',
+        bits: 12,
+        prefixes: [{ indices: Uint32Array.of(1), label: 1, eventCount: 1 }],
+      },
+    });
+    const badLabel = Uint8Array.from(label);
+    // magic 4, version, kind, id (1 + 1), bits, count, eventCount, then the label.
+    badLabel[11] = 2;
+    expect(decodeModelInput(badLabel)).toMatchObject({ ok: false, code: 'model_input_invalid' });
+    const deltas = encodeModelInput(deltasInput());
+    const corrupt = Uint8Array.from(deltas);
+    corrupt[8] = 0x00; // inside the first delta's "PCMD" magic
+    expect(decodeModelInput(corrupt)).toMatchObject({
+      ok: false,
+      code: 'model_input_invalid',
+      reason: expect.stringContaining('page-flow counts') as unknown,
+    });
+  });
+
+  it('never throws on any truncation of a valid record', () => {
+    for (const bytes of [good, encodeModelInput(deltasInput())]) {
+      for (let end = 0; end < bytes.length; end++) {
+        expect(decodeModelInput(bytes.subarray(0, end)).ok).toBe(false);
+      }
+    }
+  });
+});

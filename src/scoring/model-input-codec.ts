@@ -1,0 +1,135 @@
+import { fail, ok, type Result } from '../core/index.js';
+import { ByteReader, ByteWriter, encodeDelta } from '../markov-online/index.js';
+import { MAX_BITS, MIN_BITS } from './feature-hasher.js';
+import { readDelta } from './model-codec.js';
+import type { MarkovDeltas } from './session-chains.js';
+import type { LabelledPrefix, LabelledSession } from './session-labeller.js';
+
+/** What a scoring process ships to the trainer role: one record of the model-inputs topic. */
+export type ModelInput =
+  | { readonly kind: 'labelled'; readonly session: LabelledSession }
+  | { readonly kind: 'deltas'; readonly deltas: Partial<MarkovDeltas> };
+
+export type ModelInputErrorCode = 'model_input_invalid';
+
+const MAGIC = [0x50, 0x43, 0x4d, 0x49] as const; // "PCMI"
+const FORMAT_VERSION = 1;
+const KIND_LABELLED = 1;
+const KIND_DELTAS = 2;
+const HAS_PAGE_FLOW = 1;
+const HAS_CHANNELS = 2;
+/** Smallest prefix: event count, label, index count (1 byte each, no index). */
+const MIN_PREFIX_BYTES = 3;
+
+/**
+ * Binary form, little-endian: "PCMI", format version u8, kind u8, then
+ *   labelled (1): session id (varint length + UTF-8), bits u8, prefix count varint, per prefix:
+ *     event count varint, label u8, index count varint, the indices as varints (in the
+ *     hasher's order: a prediction sums the weights in this order, so learning from a decoded
+ *     session is bit-for-bit learning from the original);
+ *   deltas (2): flags u8 (1 page flow, 2 channels), then each present delta length-prefixed
+ *     (markov-online's "PCMD" encoding).
+ * A 30-feature prefix of a 2^20 model takes about 95 bytes.
+ */
+export function encodeModelInput(input: ModelInput): Uint8Array {
+  const w = new ByteWriter(
+    input.kind === 'labelled' ? 64 + input.session.prefixes.length * 128 : 1024,
+  );
+  for (const byte of MAGIC) w.u8(byte);
+  w.u8(FORMAT_VERSION);
+  if (input.kind === 'labelled') {
+    const { sessionId, bits, prefixes } = input.session;
+    w.u8(KIND_LABELLED);
+    w.string(sessionId);
+    w.u8(bits);
+    w.varint(prefixes.length);
+    for (const prefix of prefixes) {
+      w.varint(prefix.eventCount);
+      w.u8(prefix.label);
+      w.varint(prefix.indices.length);
+      for (const index of prefix.indices) w.varint(index);
+    }
+  } else {
+    const { pageFlow, channels } = input.deltas;
+    w.u8(KIND_DELTAS);
+    w.u8(
+      (pageFlow === undefined ? 0 : HAS_PAGE_FLOW) | (channels === undefined ? 0 : HAS_CHANNELS),
+    );
+    if (pageFlow !== undefined) w.blob(encodeDelta(pageFlow));
+    if (channels !== undefined) w.blob(encodeDelta(channels));
+  }
+  return w.finish();
+}
+
+/**
+ * Parses and checks a model input from untrusted bytes (a Kafka record). Never throws: anything
+ * malformed is a `model_input_invalid` failure naming the problem.
+ */
+export function decodeModelInput(bytes: Uint8Array): Result<ModelInput, ModelInputErrorCode> {
+  const r = new ByteReader(bytes);
+  for (const byte of MAGIC) if (r.u8() !== byte) r.fail('not a model input (bad magic)');
+  const format = r.u8();
+  if (r.problem === undefined && format !== FORMAT_VERSION) {
+    r.fail(`unsupported format version ${format}`);
+  }
+  const kind = r.u8();
+  let input: ModelInput | undefined;
+  if (r.problem === undefined) {
+    if (kind === KIND_LABELLED) input = readLabelled(r);
+    else if (kind === KIND_DELTAS) input = readDeltas(r);
+    else r.fail(`unknown kind ${kind}`);
+  }
+  if (r.problem === undefined && !r.atEnd) r.fail('trailing bytes');
+  if (r.problem !== undefined || input === undefined) {
+    return fail('model_input_invalid', `invalid model input: ${r.problem ?? 'empty'}`);
+  }
+  return ok(input);
+}
+
+function readLabelled(r: ByteReader): ModelInput | undefined {
+  const sessionId = r.string();
+  if (r.problem === undefined && sessionId === '') r.fail('empty session id');
+  const bits = r.u8();
+  if (r.problem === undefined && (bits < MIN_BITS || bits > MAX_BITS)) {
+    r.fail(`bits ${bits} outside ${MIN_BITS}..${MAX_BITS}`);
+  }
+  const size = 2 ** bits;
+  const count = r.varint();
+  if (r.problem === undefined && count * MIN_PREFIX_BYTES > r.remaining) {
+    r.fail('prefix count exceeds input');
+  }
+  const prefixes: LabelledPrefix[] = [];
+  for (let p = 0; p < count && r.problem === undefined; p++) {
+    const eventCount = r.varint();
+    const label = r.u8();
+    if (r.problem === undefined && eventCount < 1) r.fail(`prefix ${p} has no event`);
+    if (r.problem === undefined && label !== 0 && label !== 1) r.fail(`prefix ${p} label ${label}`);
+    const length = r.varint();
+    if (r.problem === undefined && length > r.remaining)
+      r.fail(`prefix ${p} index count exceeds input`);
+    const indices = new Uint32Array(r.problem === undefined ? length : 0);
+    for (let k = 0; k < indices.length && r.problem === undefined; k++) {
+      const index = r.varint();
+      if (index >= size) r.fail(`prefix ${p} index ${index} outside 2^${bits}`);
+      indices[k] = index;
+    }
+    prefixes.push({ indices, label: label === 1 ? 1 : 0, eventCount });
+  }
+  return { kind: 'labelled', session: { sessionId, bits, prefixes } };
+}
+
+function readDeltas(r: ByteReader): ModelInput | undefined {
+  const flags = r.u8();
+  if (r.problem === undefined && (flags & ~(HAS_PAGE_FLOW | HAS_CHANNELS)) !== 0) {
+    r.fail(`unknown delta flags ${flags}`);
+  }
+  const pageFlow = (flags & HAS_PAGE_FLOW) !== 0 ? readDelta(r, 'page-flow') : undefined;
+  const channels = (flags & HAS_CHANNELS) !== 0 ? readDelta(r, 'channel') : undefined;
+  return {
+    kind: 'deltas',
+    deltas: {
+      ...(pageFlow === undefined ? {} : { pageFlow }),
+      ...(channels === undefined ? {} : { channels }),
+    },
+  };
+}

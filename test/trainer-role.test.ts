@@ -1,0 +1,226 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger, systemClock } from '../src/core/index.js';
+import { MemoryEventLog, topicNames } from '../src/ingest/index.js';
+import {
+  SessionLabeller,
+  createFeatureHasher,
+  encodeModelInput,
+  resolveTrainerConfig,
+  type FeatureHasher,
+  type LabelledSession,
+  type ModelSnapshot,
+  type TrainerOptions,
+} from '../src/scoring/index.js';
+import { SessionBuilder } from '../src/scoring/testing/session-builder.js';
+import { pollUntil } from './polling.js';
+import { KafkaCheckpointStore } from '../src/runtime/kafka-checkpoint-store.js';
+import { followModels } from '../src/runtime/model-follower.js';
+import { ModelInputsShipper } from '../src/runtime/model-inputs.js';
+import { TrainerRole } from '../src/runtime/trainer-role.js';
+
+const topics = topicNames('t');
+const GROUP = 'processors';
+const OPTIONS: TrainerOptions = {
+  sampling: { sampleRate: 1, maxPrefixesPerSession: 100 },
+  publishIntervalMs: 50,
+};
+const PAGES = ['/home', '/category', '/product/:id', '/cart'];
+
+let hasher: FeatureHasher;
+beforeAll(async () => {
+  hasher = await createFeatureHasher({ bits: 16 });
+});
+
+const closing: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const item of closing.splice(0).reverse()) await item.close();
+});
+
+async function memoryLog(): Promise<MemoryEventLog> {
+  const log = new MemoryEventLog({}, { logger: silentLogger });
+  await log.start();
+  closing.push(log);
+  await log.ensureTopics([
+    { name: topics.modelInputs, partitions: 1 },
+    { name: topics.models, partitions: 1, compacted: true },
+  ]);
+  return log;
+}
+
+async function snapshotStore(log: MemoryEventLog, id: string): Promise<KafkaCheckpointStore> {
+  const store = new KafkaCheckpointStore(
+    { log, topic: topics.models, logger: silentLogger },
+    { catchUpTimeoutMs: 5_000, readerGroupPrefix: id },
+  );
+  await store.start();
+  closing.push(store);
+  return store;
+}
+
+async function trainer(log: MemoryEventLog, id: string): Promise<TrainerRole> {
+  const store = await snapshotStore(log, id);
+  const role = new TrainerRole({
+    log,
+    topics,
+    group: GROUP,
+    store,
+    hasher,
+    trainer: OPTIONS,
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  await role.start();
+  closing.push(role);
+  return role;
+}
+
+async function shipper(log: MemoryEventLog, id: string): Promise<ModelInputsShipper> {
+  const shipping = new ModelInputsShipper(
+    {
+      log,
+      topic: topics.modelInputs,
+      labeller: new SessionLabeller(resolveTrainerConfig(OPTIONS), { hasher }),
+      instanceId: id,
+      logger: silentLogger,
+    },
+    { deltaIntervalMs: 50 },
+  );
+  await shipping.start();
+  closing.push(shipping);
+  return shipping;
+}
+
+/** Session n: 1 to 4 pages, every fourth one converting; returns its prefixes (events). */
+function play(
+  into: { onUpdate: ModelInputsShipper['onUpdate']; onClosed: ModelInputsShipper['onClosed'] },
+  n: number,
+): number {
+  const builder = new SessionBuilder({ id: `s${n}`, visitor: `v${n}` });
+  let events = 0;
+  for (const page of PAGES.slice(0, 1 + (n % 4))) {
+    into.onUpdate(builder.event({ at: n * 1_000 + events, page }), { markovProbability: 0.1 });
+    events++;
+  }
+  if (n % 4 === 3) {
+    into.onUpdate(builder.event({ at: n * 1_000 + events, conversion: true }), {
+      markovProbability: 0.1,
+    });
+    events++;
+  }
+  into.onClosed(builder.close());
+  return events;
+}
+
+/** The labelled session `play(n)` ships, as a replaying process would ship it again. */
+function labelledAgain(n: number): LabelledSession {
+  const labeller = new SessionLabeller(resolveTrainerConfig(OPTIONS), { hasher });
+  let labelled: LabelledSession | undefined;
+  play(
+    {
+      onUpdate: (u, c) => labeller.onUpdate(u, c),
+      onClosed: (c) => {
+        labelled = labeller.onClosed(c).labelled;
+      },
+    },
+    n,
+  );
+  if (labelled === undefined) throw new Error('nothing labelled');
+  return labelled;
+}
+
+async function snapshotWith(
+  role: TrainerRole,
+  what: string,
+  test: (model: ModelSnapshot) => boolean,
+): Promise<ModelSnapshot> {
+  return pollUntil(
+    what,
+    () => {
+      const model = role.snapshot;
+      return model !== undefined && test(model) ? model : undefined;
+    },
+    {
+      timeoutMs: 10_000,
+      describe: () =>
+        `version ${role.snapshot?.version}, examples ${role.snapshot?.parts.updates}, sessions ${role.snapshot?.pageFlow.support(0)}`,
+    },
+  );
+}
+
+describe('TrainerRole (on the in-memory log)', () => {
+  it('learns every process’s inputs once, hands over with its state, and every process serves it', async () => {
+    const log = await memoryLog();
+    const served: ModelSnapshot[] = [];
+    const follower = await snapshotStore(log, 'follower');
+    const unfollow = followModels({
+      store: follower,
+      topics,
+      group: GROUP,
+      onModel: (model) => served.push(model),
+      logger: silentLogger,
+    });
+    const first = await trainer(log, 'a');
+    await pollUntil('the role', () => (first.holds() ? true : undefined), { timeoutMs: 5_000 });
+    const second = await trainer(log, 'b');
+    expect(second.holds()).toBe(false);
+
+    // Two scoring processes, each with its own sessions.
+    const [p1, p2] = [await shipper(log, 'p1'), await shipper(log, 'p2')];
+    let examples = 0;
+    for (let n = 0; n < 40; n++) examples += play(n % 2 === 0 ? p1 : p2, n);
+    const learnt = await snapshotWith(
+      first,
+      'all 40 sessions learnt and counted',
+      (m) => m.parts.updates === examples && m.pageFlow.support(0) === 40,
+    );
+
+    // A process replaying its partition ships sessions again: each is learnt once.
+    await log.produce(topics.modelInputs, [
+      {
+        key: 's3',
+        value: Buffer.from(encodeModelInput({ kind: 'labelled', session: labelledAgain(3) })),
+      },
+      {
+        key: 's4',
+        value: Buffer.from(encodeModelInput({ kind: 'labelled', session: labelledAgain(4) })),
+      },
+      { key: 'junk', value: Buffer.from('not a model input') },
+    ]);
+    examples += play(p1, 40);
+    const deduped = await snapshotWith(first, 'session 40', (m) => m.pageFlow.support(0) === 41);
+    expect(deduped.parts.updates).toBe(examples);
+    expect(deduped.version).toBeGreaterThan(learnt.version);
+
+    // The trainer leaves: the other process takes the role from the saved snapshot.
+    await first.close();
+    await pollUntil('the role handed over', () => (second.holds() ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+    const resumed = await snapshotWith(second, 'the resumed model', () => true);
+    expect(resumed.version).toBeGreaterThanOrEqual(deduped.version);
+    expect(resumed.parts.updates).toBe(examples);
+    expect(resumed.pageFlow.support(0)).toBe(41);
+    // Its deduplication ring came with it: session 5 again is skipped, session 41 learnt.
+    await log.produce(topics.modelInputs, [
+      {
+        key: 's5',
+        value: Buffer.from(encodeModelInput({ kind: 'labelled', session: labelledAgain(5) })),
+      },
+    ]);
+    examples += play(p2, 41);
+    const after = await snapshotWith(second, 'session 41', (m) => m.pageFlow.support(0) === 42);
+    expect(after.parts.updates).toBe(examples);
+    expect(after.version).toBeGreaterThan(resumed.version);
+
+    // Every process serves the saved snapshots, newest last.
+    await pollUntil(
+      'the follower serving the latest',
+      () => (served[served.length - 1]?.version === after.version ? true : undefined),
+      { timeoutMs: 5_000, describe: () => served.map((m) => m.version).join(',') },
+    );
+    const versions = served.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(served[served.length - 1]?.parts.updates).toBe(examples);
+    unfollow();
+  }, 30_000);
+});
