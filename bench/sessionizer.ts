@@ -14,7 +14,8 @@
  * The CRM join runs in the sink, as in the runtime: 30% of visitors are identified users, and
  * each of their updates looks the profile up in the real ProfileCache (peek, never awaited).
  * 95% of those users are in the cache before the run; the rest miss once, their batched fetch
- * lands between chunks (outside the timed loop), and hit from then on.
+ * lands between chunks (outside the timed loop), and hit from then on. The cache runs with its
+ * defaults (a hit moves up the LRU order at most once a second: see ProfileCache.peek).
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
@@ -240,7 +241,8 @@ async function warmCache(visitors: number): Promise<ProfileCache> {
   return cache;
 }
 
-async function throughputRun(seed: number, visitors: readonly string[]) {
+/** One timed run over the throughput stream (exported for profiling drivers). */
+export async function throughputRun(seed: number, visitors: readonly string[]) {
   const random = mulberry32(seed);
   const cache = await warmCache(visitors.length);
   const before = cache.stats();
@@ -376,10 +378,13 @@ function memoryFigures(): MemoryFigures {
   return JSON.parse(lines[lines.length - 1] ?? '{}') as MemoryFigures;
 }
 
+/** The visitor ids of the throughput stream. */
+export function throughputVisitors(): string[] {
+  return Array.from({ length: (EVENTS / BLOCK) * 25_000 + 400_000 }, (_, i) => uuidLike(0xb0, i));
+}
+
 export async function run(): Promise<BenchResult> {
-  const visitors = Array.from({ length: (EVENTS / BLOCK) * 25_000 + 400_000 }, (_, i) =>
-    uuidLike(0xb0, i),
-  );
+  const visitors = throughputVisitors();
   const runs = [];
   const peers = [];
   // Interleaved, so both see the same neighbours.
@@ -402,7 +407,7 @@ export async function run(): Promise<BenchResult> {
         unit: 'events/s',
         target: 300_000,
         better: 'higher',
-        note: `events per CPU-second of the process (GC threads included), median of ${RUNS} runs of ${EVENTS} events, ~${Math.round((runs[0]?.openSessions ?? 0) / 1000)}k sessions open at the end; wall-clock median ${Math.round(median(wallRates))}/s; ${(median(rates) / peer).toFixed(2)}x the Map peer of the same run; sessionize + CRM join (30% identified, cache hit ratio ${(runs[0]?.crmHitRatio ?? 0).toFixed(3)})`,
+        note: `events per CPU-second of the process (GC threads included), median of ${RUNS} runs of ${EVENTS} events, ~${Math.round((runs[0]?.openSessions ?? 0) / 1000)}k sessions open at the end; wall-clock median ${Math.round(median(wallRates))}/s; ${(median(rates) / peer).toFixed(2)}x the Map peer of the same run; sessionize + CRM join (30% identified, cache hit ratio ${(runs[0]?.crmHitRatio ?? 0).toFixed(3)}, ProfileCache defaults: LRU order exact to 1 s)`,
       },
       map_update_peer_events_per_s: {
         value: Math.round(peer),

@@ -293,6 +293,57 @@ describe('ProfileCache.peek (the hot path)', () => {
   });
 });
 
+describe('ProfileCache.peek fast path (settled answers)', () => {
+  it('serves a settled profile until its ttl, then the stale one while refreshing', async () => {
+    const { cache, source, clock } = setup({ ttlMs: 1_000 });
+    source.live = false;
+    cache.peek('u1');
+    await cache.whenIdle();
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await source.store.write([profile('u1', 'fresh')]);
+    clock.advance(500);
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    clock.advance(600);
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await cache.whenIdle();
+    expect(cache.peek('u1')?.segment).toBe('fresh');
+    expect(source.calls).toEqual([['u1'], ['u1']]);
+  });
+
+  it('answers a live update, a deletion and invalidate() at once', async () => {
+    const { cache, source } = setup();
+    cache.peek('u1');
+    await cache.whenIdle();
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await source.store.write([profile('u1', 'upgraded')]);
+    expect(cache.peek('u1')?.segment).toBe('upgraded');
+    await source.store.delete(['u1']);
+    expect(cache.peek('u1')).toBeNull();
+    cache.invalidate('u1');
+    expect(cache.peek('u1')).toBeUndefined();
+  });
+
+  it.each([
+    { recencyResolutionMs: 1_000, evicted: 'u1', kept: 'u2' },
+    { recencyResolutionMs: 0, evicted: 'u2', kept: 'u1' },
+  ])(
+    'moves a hit up the LRU order at most once per $recencyResolutionMs ms',
+    async ({ recencyResolutionMs, evicted, kept }) => {
+      const { cache, clock } = setup({ maxEntries: 2, recencyResolutionMs });
+      await cache.get('u1');
+      await cache.get('u2');
+      expect(cache.peek('u1')?.userId).toBe('u1'); // u1 moves up: u2, u1
+      clock.advance(500);
+      expect(cache.peek('u2')?.userId).toBe('u2'); // u2 moves up: u1, u2
+      // Within the resolution this hit leaves the order alone; with 0 it moves u1 up again.
+      expect(cache.peek('u1')?.userId).toBe('u1');
+      await cache.get('u3');
+      expect(cache.peek(kept)?.userId).toBe(kept);
+      expect(cache.peek(evicted)).toBeUndefined();
+    },
+  );
+});
+
 describe('ProfileCache live updates', () => {
   it('updates and removes cached users as the source reports changes', async () => {
     const { cache, source } = setup();
@@ -368,6 +419,7 @@ describe('metrics and options', () => {
     [{ ttlMs: -1 }],
     [{ negativeTtlMs: 1.5 }],
     [{ batchWindowMs: -1 }],
+    [{ recencyResolutionMs: -1 }],
     [{ maxBatchSize: Number.NaN }],
   ])('refuses %j', (options) => {
     expect(() => resolveProfileCacheOptions(options)).toThrow(RangeError);

@@ -28,6 +28,12 @@ export interface ProfileCacheOptions {
   /** How long a profile is served before it is read again. Default 10 minutes. */
   readonly ttlMs?: number;
   /**
+   * How often a profile that `peek` keeps hitting moves up in the LRU order, at most. Default
+   * 1 s (0: on every hit). A hit within that time is answered from a plain Map without asking
+   * lru-cache (see ProfileCache.peek).
+   */
+  readonly recencyResolutionMs?: number;
+  /**
    * How long "no such user" is served. Shorter than ttlMs (default 60 s): a user who signs up
    * reaches the CRM minutes later, and the session should pick the profile up then.
    */
@@ -41,6 +47,7 @@ export interface ProfileCacheOptions {
 export const PROFILE_CACHE_DEFAULTS: Required<ProfileCacheOptions> = {
   maxEntries: 100_000,
   ttlMs: 10 * 60_000,
+  recencyResolutionMs: 1_000,
   negativeTtlMs: 60_000,
   batchWindowMs: 0,
   maxBatchSize: 1_000,
@@ -72,6 +79,15 @@ export interface ProfileCacheStats {
 const NO_PROFILE: unique symbol = Symbol('no profile');
 type Entry = Profile | typeof NO_PROFILE;
 
+/** A fresh entry lru-cache answered, as `peek` may serve it again without asking (see there). */
+interface Settled {
+  entry: Entry;
+  /** When lru-cache will call it stale (its start + ttl, on the cache's clock). */
+  staleAt: number;
+  /** When it last moved up in lru-cache's order. */
+  touchedAt: number;
+}
+
 /** Failed source queries are logged at most this often; the rest are counted. */
 const FAILURE_LOG_INTERVAL_MS = 5_000;
 
@@ -91,13 +107,25 @@ const FAILURE_LOG_INTERVAL_MS = 5_000;
  *   returns the cached answer, or undefined and starts a background fetch. When that fetch (or
  *   a live update) brings the profile, `onProfile` listeners hear of it, so the pipeline can
  *   attach the profile to the visitor's open session: late identification fills in later.
+ *
+ * The peek fast path: lru-cache costs ~0.5-1 us a lookup (options, status, ttl and recency
+ * bookkeeping), a third of the sessionizer's budget per identified event. So a fresh answer is
+ * also kept in a plain Map (`settled`), dropped whenever lru-cache inserts, replaces, evicts or
+ * deletes that key (onInsert, dispose). A peek within the entry's ttl and within
+ * recencyResolutionMs of its last move up the LRU order is answered from there; any other goes
+ * through lru-cache as before. So the LRU order is exact to recencyResolutionMs (memcached bumps
+ * items at most once a minute, for the same reason), and staleness is exact.
  */
 export class ProfileCache {
   private readonly source: ProfileSource;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly negativeTtlMs: number;
+  private readonly recencyResolutionMs: number;
+  /** lru-cache's clock, which ttl times are on. */
+  private readonly perf: { now(): number };
   private readonly lru: LRUCache<string, Entry>;
+  private readonly settled = new Map<string, Settled>();
   private readonly loader: BatchLoader<Profile>;
   private readonly listeners = new Set<ProfileListener>();
   private readonly unsubscribe: (() => void) | undefined;
@@ -122,6 +150,8 @@ export class ProfileCache {
     this.logger = (deps.logger ?? silentLogger).child({ component: 'crm_cache' });
     this.clock = deps.clock ?? systemClock;
     this.negativeTtlMs = resolved.negativeTtlMs;
+    this.recencyResolutionMs = resolved.recencyResolutionMs;
+    this.perf = deps.clock ?? performance;
     this.loader = new BatchLoader((keys) => this.loadMany(keys), {
       windowMs: resolved.batchWindowMs,
       maxBatchSize: resolved.maxBatchSize,
@@ -144,7 +174,13 @@ export class ProfileCache {
         options.ttl = this.negativeTtlMs;
         return NO_PROFILE;
       },
-      onInsert: (entry, userId) => this.queueEmit(userId, entry),
+      onInsert: (entry, userId) => {
+        this.settled.delete(userId);
+        this.queueEmit(userId, entry);
+      },
+      dispose: (_entry, userId) => {
+        this.settled.delete(userId);
+      },
     });
     this.peekOptions = { allowStale: true, status: this.peekStatus };
     this.unsubscribe = this.source.subscribe?.((change) => this.applyChange(change));
@@ -156,13 +192,25 @@ export class ProfileCache {
    */
   peek(userId: string): Profile | null | undefined {
     if (userId === '') return null;
+    const settled = this.settled.get(userId);
+    if (settled !== undefined) {
+      const now = this.perf.now();
+      if (now < settled.staleAt && now - settled.touchedAt < this.recencyResolutionMs) {
+        this.count(true);
+        const entry = settled.entry;
+        return entry === NO_PROFILE ? null : entry;
+      }
+    }
     const status = this.peekStatus;
     status.get = undefined;
+    status.ttl = undefined;
+    status.start = undefined;
     const entry = this.lru.get(userId, this.peekOptions);
     const state = status.get;
     if (entry !== undefined) {
       this.count(true);
       if (state === 'stale') this.fetchInBackground(userId);
+      else if (state === 'hit') this.settle(userId, entry, status, settled);
       return entry === NO_PROFILE ? null : entry;
     }
     this.count(false);
@@ -202,6 +250,7 @@ export class ProfileCache {
 
   /** Forgets a user: the next lookup reads the source. */
   invalidate(userId: string): void {
+    this.settled.delete(userId);
     this.lru.delete(userId);
   }
 
@@ -235,6 +284,25 @@ export class ProfileCache {
     this.unsubscribe?.();
     this.listeners.clear();
     await this.whenIdle();
+  }
+
+  /** Keeps a fresh hit for the fast path (reusing the key's old record: no garbage). */
+  private settle(
+    userId: string,
+    entry: Entry,
+    status: LRUCache.Status<string, Entry>,
+    old: Settled | undefined,
+  ): void {
+    const { ttl, start } = status;
+    if (ttl === undefined || start === undefined || this.recencyResolutionMs === 0) return;
+    const now = this.perf.now();
+    if (old === undefined) {
+      this.settled.set(userId, { entry, staleAt: start + ttl, touchedAt: now });
+    } else {
+      old.entry = entry;
+      old.staleAt = start + ttl;
+      old.touchedAt = now;
+    }
   }
 
   private count(hit: boolean): void {
@@ -343,7 +411,7 @@ export function resolveProfileCacheOptions(
   for (const key of Object.keys(PROFILE_CACHE_DEFAULTS) as Array<keyof ProfileCacheOptions>) {
     const value = options[key];
     if (value === undefined) continue;
-    const min = key === 'batchWindowMs' ? 0 : 1;
+    const min = key === 'batchWindowMs' || key === 'recencyResolutionMs' ? 0 : 1;
     if (!Number.isSafeInteger(value) || value < min) {
       throw new RangeError(
         `profile cache option ${key} must be a whole number >= ${min}: ${value}`,

@@ -54,7 +54,8 @@ export class ProfileJoin {
     if (userId === null || this.lookup === undefined) return undefined;
     const profile = this.lookup.peek(userId);
     if (profile !== undefined) {
-      this.awaiting.delete(userId);
+      // NOTE: nothing usually waits; skipping the Map spares a hash lookup per update.
+      if (this.awaiting.size !== 0) this.awaiting.delete(userId);
       return profile ?? undefined;
     }
     // Latest update wins; re-inserting moves it to the back of the eviction order.

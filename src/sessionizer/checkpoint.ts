@@ -4,7 +4,18 @@ import { ByteReader, ByteWriter } from './byte-codec.js';
 import { pageOfTag, tagOf } from './event-logs.js';
 import { keyHash } from './hash.js';
 import { CLOSE_MODES, type SessionizerConfig } from './options.js';
-import { FLAG_BOT, FLAG_CLOSED } from './session-store.js';
+import {
+  CONVERSIONS,
+  END_OFFSET,
+  EVENTS,
+  EXIT_OFFSET,
+  FLAG_BOT,
+  FLAG_CLOSED,
+  HASH,
+  PAGEVIEWS,
+  STRING_FIELDS,
+  VERSION,
+} from './session-store.js';
 import { SessionizerState } from './sessionizer-state.js';
 
 /**
@@ -29,25 +40,23 @@ const PERSISTED_FLAGS = FLAG_BOT | FLAG_CLOSED;
 
 export function encodeCheckpoint(state: SessionizerState): Buffer {
   const { store, logs } = state;
-  const strings = new Numbering((id) => state.strings.name(id));
-  const pages = new Numbering((id) => state.pages.name(id));
+  const strings = new Numbering();
+  const pages = new Numbering();
   // Keys in the order of their first session's slot: a restore allocates slots in checkpoint
   // order, so a restored sessionizer writes the very same bytes again.
   const heads = [...state.keys.slots()].sort((a, b) => a - b);
   const keys: (readonly [number, string, number])[] = [];
   for (const head of heads) {
     let count = 0;
-    for (let slot = head; slot !== NONE; slot = store.next[slot] ?? NONE) {
+    for (let slot = head; slot !== NONE; slot = store.next(slot)) {
       count += 1;
-      for (const column of [store.entry, store.landing, store.exit]) {
-        strings.number(column[slot] ?? 0);
+      for (const field of STRING_FIELDS) {
+        strings.number(state.tableOf(field).name(store.i32(slot, field)));
       }
-      strings.number(store.currency[slot] ?? 0);
-      strings.number(store.userId[slot] ?? 0);
-      const n = logs.length[slot] ?? 0;
-      for (let i = 0; i < n; i++) pages.number(pageOfTag(logs.word(slot, i, 2)));
+      const n = logs.count(slot);
+      for (let i = 0; i < n; i++) pages.number(state.pages.name(pageOfTag(logs.word(slot, i, 2))));
     }
-    keys.push([head, store.visitor[head] ?? '', count]);
+    keys.push([head, store.visitorOf(head), count]);
   }
 
   const out = new ByteWriter();
@@ -64,28 +73,26 @@ export function encodeCheckpoint(state: SessionizerState): Buffer {
     out.str(state.siteOf(head));
     out.str(visitor);
     out.u32(count);
-    for (let slot = head; slot !== NONE; slot = store.next[slot] ?? NONE) {
-      out.f64(store.start[slot] ?? 0);
-      out.u32(store.endOffset[slot] ?? 0);
-      out.u32(store.exitOffset[slot] ?? 0);
-      out.u32(store.events[slot] ?? 0);
-      out.u32(store.pageviews[slot] ?? 0);
-      out.u32(store.conversions[slot] ?? 0);
-      out.f64(store.revenue[slot] ?? 0);
-      out.u32(store.version[slot] ?? 0);
-      out.u32(strings.number(store.entry[slot] ?? 0));
-      out.u32(strings.number(store.landing[slot] ?? 0));
-      out.u32(strings.number(store.exit[slot] ?? 0));
-      out.u32(strings.number(store.currency[slot] ?? 0));
-      out.u32(strings.number(store.userId[slot] ?? 0));
-      out.u8((store.flags[slot] ?? 0) & PERSISTED_FLAGS);
-      const n = logs.length[slot] ?? 0;
+    for (let slot = head; slot !== NONE; slot = store.next(slot)) {
+      out.f64(store.start(slot));
+      out.u32(store.u32(slot, END_OFFSET));
+      out.u32(store.u32(slot, EXIT_OFFSET));
+      out.u32(store.u32(slot, EVENTS));
+      out.u32(store.u32(slot, PAGEVIEWS));
+      out.u32(store.u32(slot, CONVERSIONS));
+      out.f64(store.revenue(slot));
+      out.u32(store.u32(slot, VERSION));
+      for (const field of STRING_FIELDS) {
+        out.u32(strings.number(state.tableOf(field).name(store.i32(slot, field))));
+      }
+      out.u8(store.flags(slot) & PERSISTED_FLAGS);
+      const n = logs.count(slot);
       out.u16(n);
       for (let i = 0; i < n; i++) {
         const tag = logs.word(slot, i, 2);
         out.u32(logs.word(slot, i, 0));
         out.u32(logs.word(slot, i, 1));
-        out.u32(tagOf(pages.number(pageOfTag(tag)), tag));
+        out.u32(tagOf(pages.number(state.pages.name(pageOfTag(tag))), tag));
       }
     }
   }
@@ -143,22 +150,27 @@ export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): Ses
     let head = NONE;
     for (let n = input.u32(); n > 0; n--) {
       const slot = store.alloc();
-      store.site[slot] = siteId;
+      store.setSite(slot, siteId);
       store.visitor[slot] = visitor;
-      store.hash[slot] = keyHash(visitor, siteId);
-      store.start[slot] = input.f64();
-      store.endOffset[slot] = input.u32();
-      store.exitOffset[slot] = input.u32();
-      store.events[slot] = input.u32();
-      store.pageviews[slot] = input.u32();
-      store.conversions[slot] = input.u32();
-      store.revenue[slot] = input.f64();
-      store.version[slot] = input.u32();
-      for (const column of [store.entry, store.landing, store.exit, store.currency, store.userId]) {
-        column[slot] = state.strings.intern(name(strings, input.u32()));
+      const hash = keyHash(visitor, siteId);
+      store.set(slot, HASH, hash);
+      store.setStart(slot, input.f64());
+      store.set(slot, END_OFFSET, input.u32());
+      store.set(slot, EXIT_OFFSET, input.u32());
+      store.set(slot, EVENTS, input.u32());
+      store.set(slot, PAGEVIEWS, input.u32());
+      store.set(slot, CONVERSIONS, input.u32());
+      store.setRevenue(slot, input.f64());
+      store.set(slot, VERSION, input.u32());
+      for (const field of STRING_FIELDS) {
+        store.set(slot, field, state.tableOf(field).intern(name(strings, input.u32())));
       }
-      store.flags[slot] = (store.flags[slot] ?? 0) | (input.u8() & PERSISTED_FLAGS);
-      if (store.hasFlag(slot, FLAG_CLOSED)) state.closedCount += 1;
+      const flags = input.u8() & PERSISTED_FLAGS;
+      if ((flags & FLAG_BOT) !== 0) store.setFlag(slot, FLAG_BOT, true);
+      if ((flags & FLAG_CLOSED) !== 0) {
+        store.setFlag(slot, FLAG_CLOSED, true);
+        state.closedCount += 1;
+      }
       const entries = input.u16();
       logs.open(slot, entries);
       for (let i = 0; i < entries; i++) {
@@ -169,7 +181,7 @@ export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): Ses
         const id = page === 0 ? 0 : state.pages.intern(name(pages, page));
         logs.push(slot, offset, fp, tagOf(id, tag));
       }
-      state.link(slot, prev, head, store.hash[slot] ?? 0);
+      state.link(slot, prev, head, hash);
       if (head === NONE) head = slot;
       prev = slot;
       scheduled.push(slot);
@@ -186,22 +198,20 @@ export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): Ses
   return state;
 }
 
-/** Dense numbering of the interned ids a checkpoint uses, in first-use order (0 stays ''). */
+/**
+ * Dense numbering of the strings a checkpoint uses, in first-use order (0 stays ''). By name,
+ * not by interned id: user ids and the other strings are interned in separate tables.
+ */
 class Numbering {
-  private readonly index = new Map<number, number>([[0, 0]]);
+  private readonly index = new Map<string, number>([['', 0]]);
   private readonly names: string[] = [];
-  private readonly nameOf: (id: number) => string;
 
-  constructor(nameOf: (id: number) => string) {
-    this.nameOf = nameOf;
-  }
-
-  number(id: number): number {
-    const known = this.index.get(id);
+  number(name: string): number {
+    const known = this.index.get(name);
     if (known !== undefined) return known;
-    this.names.push(this.nameOf(id));
+    this.names.push(name);
     const assigned = this.names.length;
-    this.index.set(id, assigned);
+    this.index.set(name, assigned);
     return assigned;
   }
 

@@ -28,9 +28,9 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
   due.sort(
     (a, b) =>
       a.at - b.at ||
-      (store.start[a.slot] ?? 0) - (store.start[b.slot] ?? 0) ||
+      store.start(a.slot) - store.start(b.slot) ||
       compare(state.siteOf(a.slot), state.siteOf(b.slot)) ||
-      compare(store.visitor[a.slot] ?? '', store.visitor[b.slot] ?? ''),
+      compare(store.visitorOf(a.slot), store.visitorOf(b.slot)),
   );
   let closed = 0;
   for (const { slot } of due) {

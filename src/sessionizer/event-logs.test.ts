@@ -3,7 +3,7 @@ import { EventLogs, pageOfTag, tagOf } from './event-logs.js';
 import { prng } from './test-support.js';
 
 function entries(logs: EventLogs, slot: number): number[][] {
-  return Array.from({ length: logs.length[slot] ?? 0 }, (_, i) => [
+  return Array.from({ length: logs.count(slot) }, (_, i) => [
     logs.word(slot, i, 0),
     logs.word(slot, i, 1),
     pageOfTag(logs.word(slot, i, 2)),

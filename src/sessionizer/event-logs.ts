@@ -14,6 +14,7 @@
  */
 const WORDS = 3;
 const NONE = -1;
+const LENGTH_MASK = 0xffff;
 
 export function tagOf(pageId: number, extra: number): number {
   if (pageId > 0xff_ffff) throw new RangeError(`page-type id ${pageId} does not fit 24 bits`);
@@ -26,10 +27,11 @@ export function pageOfTag(tag: number): number {
 
 export class EventLogs {
   pool = new Uint32Array(3 * 1024);
-  /** Word offset of each slot's block, its entry count and its size class (capacity 2^class). */
-  block = new Int32Array(0);
-  length = new Uint16Array(0);
-  sizeClass = new Uint8Array(0);
+  /**
+   * Two words a slot, side by side so one cache line serves both: the word offset of its block,
+   * then its entry count (low 16 bits) and size class (capacity 2^class, the bits above).
+   */
+  private meta = new Int32Array(0);
   readonly maxEntries: number;
   private top = 0;
   private readonly freeHeads: number[];
@@ -39,15 +41,32 @@ export class EventLogs {
     this.freeHeads = new Array<number>(classFor(maxEntries) + 1).fill(NONE);
   }
 
-  /** Grows the per-slot columns to `slots`. */
+  /** Grows the per-slot metadata to `slots`. */
   resize(slots: number): void {
-    this.block = grownInt32(this.block, slots);
-    const length = new Uint16Array(slots);
-    length.set(this.length);
-    this.length = length;
-    const sizeClass = new Uint8Array(slots);
-    sizeClass.set(this.sizeClass);
-    this.sizeClass = sizeClass;
+    this.meta = grownInt32(this.meta, slots * 2);
+  }
+
+  /** Entries in the slot's log. */
+  count(slot: number): number {
+    return (this.meta[slot * 2 + 1] ?? 0) & LENGTH_MASK;
+  }
+
+  private blockOf(slot: number): number {
+    return this.meta[slot * 2] ?? NONE;
+  }
+
+  private classOf(slot: number): number {
+    return (this.meta[slot * 2 + 1] ?? 0) >>> 16;
+  }
+
+  private setLength(slot: number, length: number): void {
+    const at = slot * 2 + 1;
+    this.meta[at] = ((this.meta[at] ?? 0) & ~LENGTH_MASK) | length;
+  }
+
+  private setBlock(slot: number, block: number, cls: number, length: number): void {
+    this.meta[slot * 2] = block;
+    this.meta[slot * 2 + 1] = (cls << 16) | length;
   }
 
   /** Words held by blocks in use or on free lists (the pool's high-water mark). */
@@ -58,20 +77,17 @@ export class EventLogs {
   /** Gives `slot` an empty log with room for `capacity` entries. */
   open(slot: number, capacity = 1): void {
     const cls = classFor(Math.min(Math.max(capacity, 1), this.maxEntries));
-    this.block[slot] = this.alloc(cls);
-    this.sizeClass[slot] = cls;
-    this.length[slot] = 0;
+    this.setBlock(slot, this.alloc(cls), cls, 0);
   }
 
   /** Frees the log (if any); `onTag` sees every entry's tag (to release page-type references). */
   close(slot: number, onTag: (tag: number) => void): void {
-    const base = this.block[slot] ?? NONE;
+    const base = this.blockOf(slot);
     if (base === NONE) return;
-    const n = this.length[slot] ?? 0;
+    const n = this.count(slot);
     for (let i = 0; i < n; i++) onTag(this.pool[base + i * WORDS + 2] ?? 0);
-    this.free(base, this.sizeClass[slot] ?? 0);
-    this.block[slot] = NONE;
-    this.length[slot] = 0;
+    this.free(base, this.classOf(slot));
+    this.setBlock(slot, NONE, 0, 0);
   }
 
   /**
@@ -86,14 +102,14 @@ export class EventLogs {
     tag: number,
     onDrop: (tag: number) => void,
   ): boolean {
-    let n = this.length[slot] ?? 0;
-    let base = this.block[slot] ?? 0;
+    let n = this.count(slot);
+    let base = this.blockOf(slot);
     const at = this.upperBound(base, n, offset);
     if (n === this.maxEntries) {
       if (at === n) return false;
       n -= 1;
       onDrop(this.pool[base + n * WORDS + 2] ?? 0);
-    } else if (n === 1 << (this.sizeClass[slot] ?? 0)) {
+    } else if (n === 1 << this.classOf(slot)) {
       base = this.growBlock(slot, n + 1);
     }
     const pool = this.pool;
@@ -102,14 +118,14 @@ export class EventLogs {
     pool[p] = offset;
     pool[p + 1] = fp;
     pool[p + 2] = tag;
-    this.length[slot] = n + 1;
+    this.setLength(slot, n + 1);
     return true;
   }
 
   /** Whether an entry with this 40-bit fingerprint is in the log (whatever its time). */
   has(slot: number, fp: number, extra: number): boolean {
-    const base = this.block[slot] ?? 0;
-    const end = base + (this.length[slot] ?? 0) * WORDS;
+    const base = this.blockOf(slot);
+    const end = base + this.count(slot) * WORDS;
     const pool = this.pool;
     for (let p = base; p < end; p += WORDS) {
       if (pool[p + 1] === fp && ((pool[p + 2] ?? 0) & 0xff) === extra) return true;
@@ -119,8 +135,8 @@ export class EventLogs {
 
   /** Adds `delta` to every offset: the session's start moved `delta` ms earlier. */
   rebase(slot: number, delta: number): void {
-    const base = this.block[slot] ?? 0;
-    const end = base + (this.length[slot] ?? 0) * WORDS;
+    const base = this.blockOf(slot);
+    const end = base + this.count(slot) * WORDS;
     for (let p = base; p < end; p += WORDS) this.pool[p] = (this.pool[p] ?? 0) + delta;
   }
 
@@ -129,12 +145,12 @@ export class EventLogs {
    * guarantees they all come after `dst`'s entries (a later session merged into an earlier one).
    */
   absorb(dst: number, src: number, delta: number, onDrop: (tag: number) => void): void {
-    const srcBase = this.block[src] ?? 0;
-    const srcLength = this.length[src] ?? 0;
-    const n = this.length[dst] ?? 0;
+    const srcBase = this.blockOf(src);
+    const srcLength = this.count(src);
+    const n = this.count(dst);
     const keep = Math.min(srcLength, this.maxEntries - n);
-    let base = this.block[dst] ?? 0;
-    if (n + keep > 1 << (this.sizeClass[dst] ?? 0)) base = this.growBlock(dst, n + keep);
+    let base = this.blockOf(dst);
+    if (n + keep > 1 << this.classOf(dst)) base = this.growBlock(dst, n + keep);
     const pool = this.pool;
     for (let i = 0; i < srcLength; i++) {
       const from = srcBase + i * WORDS;
@@ -147,16 +163,15 @@ export class EventLogs {
       pool[to + 1] = pool[from + 1] ?? 0;
       pool[to + 2] = pool[from + 2] ?? 0;
     }
-    this.length[dst] = n + keep;
-    this.free(srcBase, this.sizeClass[src] ?? 0);
-    this.block[src] = NONE;
-    this.length[src] = 0;
+    this.setLength(dst, n + keep);
+    this.free(srcBase, this.classOf(src));
+    this.setBlock(src, NONE, 0, 0);
   }
 
   /** Offset of the first page entry, or -1 when the log has none. */
   firstPageOffset(slot: number): number {
-    const base = this.block[slot] ?? 0;
-    const end = base + (this.length[slot] ?? 0) * WORDS;
+    const base = this.blockOf(slot);
+    const end = base + this.count(slot) * WORDS;
     for (let p = base; p < end; p += WORDS) {
       if ((this.pool[p + 2] ?? 0) >>> 8 !== 0) return this.pool[p] ?? 0;
     }
@@ -165,31 +180,36 @@ export class EventLogs {
 
   /** Names (through `name`) of the first `limit` page entries' page types, in time order. */
   pages(slot: number, limit: number, name: (id: number) => string): string[] {
-    const out: string[] = [];
-    const base = this.block[slot] ?? 0;
-    const end = base + (this.length[slot] ?? 0) * WORDS;
-    for (let p = base; p < end && out.length < limit; p += WORDS) {
-      const page = (this.pool[p + 2] ?? 0) >>> 8;
-      if (page !== 0) out.push(name(page));
+    const base = this.blockOf(slot);
+    const end = base + this.count(slot) * WORDS;
+    const pool = this.pool;
+    // Counted first, so the array is allocated at its size: an empty one pushed to reserves 17.
+    let n = 0;
+    for (let p = base; p < end && n < limit; p += WORDS) if ((pool[p + 2] ?? 0) >>> 8 !== 0) n += 1;
+    const out = new Array<string>(n);
+    let i = 0;
+    for (let p = base; i < n; p += WORDS) {
+      const page = (pool[p + 2] ?? 0) >>> 8;
+      if (page !== 0) out[i++] = name(page);
     }
     return out;
   }
 
   /** Word `field` (0 offset, 1 fingerprint, 2 tag) of entry `index`. */
   word(slot: number, index: number, field: 0 | 1 | 2): number {
-    return this.pool[(this.block[slot] ?? 0) + index * WORDS + field] ?? 0;
+    return this.pool[this.blockOf(slot) + index * WORDS + field] ?? 0;
   }
 
   /** Appends an entry as is, for a restore that replays entries in order. */
   push(slot: number, offset: number, fp: number, tag: number): void {
-    const n = this.length[slot] ?? 0;
-    let base = this.block[slot] ?? 0;
-    if (n === 1 << (this.sizeClass[slot] ?? 0)) base = this.growBlock(slot, n + 1);
+    const n = this.count(slot);
+    let base = this.blockOf(slot);
+    if (n === 1 << this.classOf(slot)) base = this.growBlock(slot, n + 1);
     const p = base + n * WORDS;
     this.pool[p] = offset;
     this.pool[p + 1] = fp;
     this.pool[p + 2] = tag;
-    this.length[slot] = n + 1;
+    this.setLength(slot, n + 1);
   }
 
   /** First index whose offset is greater than `offset` (binary search). */
@@ -208,16 +228,15 @@ export class EventLogs {
 
   /** Moves the slot's entries to a block with room for `needed`; returns the new base. */
   private growBlock(slot: number, needed: number): number {
-    const oldClass = this.sizeClass[slot] ?? 0;
+    const oldClass = this.classOf(slot);
     const cls = classFor(needed);
     const fresh = this.alloc(cls);
     // NOTE: alloc may have replaced the pool; read the old block only after it.
-    const old = this.block[slot] ?? 0;
-    const n = this.length[slot] ?? 0;
+    const old = this.blockOf(slot);
+    const n = this.count(slot);
     this.pool.copyWithin(fresh, old, old + n * WORDS);
     this.free(old, oldClass);
-    this.block[slot] = fresh;
-    this.sizeClass[slot] = cls;
+    this.setBlock(slot, fresh, cls, n);
     return fresh;
   }
 

@@ -1,5 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { EventType } from '../core/index.js';
+import { hashVisitor, keyHashOf, type VisitorHash } from './hash.js';
+import { KeyTable, type KeySource } from './key-table.js';
 
 /**
  * A link learned from the stream: this anonymous id (or an alias's previousId) belongs to this
@@ -16,60 +17,189 @@ export interface IdentityLink {
   readonly via: EventType;
 }
 
+const NONE = -1;
+
 /**
  * Per-partition (site, anonymousId) -> userId, bounded: the least recently linked entry goes
  * first (re-linking makes an entry the newest; lookups do not).
  *
- * TRICKY: not a Map evicted through `keys().next()`: V8 leaves deleted entries as holes at the
- * front of a Map until it rehashes, so each eviction scanned all earlier ones, and a full map
- * made every new link cost O(evictions) (identified traffic fell from ~170k to ~19k events/s).
+ * Entries live in parallel columns threaded into a doubly linked list from oldest to newest,
+ * found through a KeyTable (open addressing over the entries' hashes, as the sessions' keys).
+ *
+ * TRICKY: written out rather than an lru-cache keyed by `site + NUL + anonymousId`: that key is
+ * a fresh string on every lookup, which V8 must flatten and hash, and then a lookup in a big Map
+ * touches a bucket, a chain of entries and their key strings; with 30% identified traffic the
+ * two lookups per event (a new session asks for its visitor's user, an identified event links)
+ * cost ~15% of the sessionizer. Here the caller's visitor hash serves, and an unknown id (the
+ * common case) is told by its hash alone. Also not a Map evicted through `keys().next()`: V8
+ * leaves deleted entries as holes at the front of a Map until it rehashes, so each eviction
+ * scanned all earlier ones (identified traffic fell from ~170k to ~19k events/s).
  *
  * NOTE: only what this partition saw is here. One visitor's events all land in one partition,
  * but a user's other devices are other visitors, often elsewhere: joining those is storage's job
  * (the IdentityLink outputs), not the sessionizer's.
  */
-export class IdentityMap {
-  /** Undefined when max is 0: nothing is kept, every link counts as new. */
-  private readonly links: LRUCache<string, string> | undefined;
+export class IdentityMap implements KeySource {
+  readonly max: number;
+  private readonly table: KeyTable;
+  private sites = new Int32Array(0);
+  private hashes = new Uint32Array(0);
+  private older = new Int32Array(0);
+  private newer = new Int32Array(0);
+  private anonymous: string[] = [];
+  private user: string[] = [];
+  private readonly siteNames: string[] = [];
+  private lastSite = '';
+  private lastSiteId = NONE;
+  private oldest = NONE;
+  private newest = NONE;
+  private count = 0;
+  /** Entries ever allocated (free entries are reused before this grows). */
+  private top = 0;
+  /** Free entries, threaded through `newer`. */
+  private freeHead = NONE;
+  private readonly scratch: VisitorHash = { a: 0, b: 0 };
 
+  /** `max` 0 keeps nothing: every link counts as new. */
   constructor(max: number) {
-    this.links = max === 0 ? undefined : new LRUCache<string, string>({ max });
+    this.max = max;
+    this.table = new KeyTable(this);
   }
 
   get size(): number {
-    return this.links?.size ?? 0;
+    return this.count;
   }
 
-  get(site: string, anonymousId: string): string | undefined {
-    const links = this.links;
-    // NOTE: skips building the key string when there is nothing to find (cold partitions).
-    return links === undefined || links.size === 0
-      ? undefined
-      : links.peek(keyOf(site, anonymousId));
+  /** The user linked to the id; `hash` is hashVisitor(anonymousId) when the caller has it. */
+  get(site: string, anonymousId: string, hash?: VisitorHash): string | undefined {
+    // NOTE: skips hashing the id when there is nothing to find (cold partitions).
+    if (this.count === 0) return undefined;
+    const siteId = this.siteIdOf(site, false);
+    if (siteId === NONE) return undefined;
+    const entry = this.table.find(siteId, anonymousId, this.keyHash(anonymousId, siteId, hash));
+    return entry === NONE ? undefined : this.user[entry];
   }
 
   /** Records the link; false when it was already known (nothing to emit). */
-  link(site: string, anonymousId: string, userId: string): boolean {
-    const links = this.links;
-    if (links === undefined) return true;
-    const key = keyOf(site, anonymousId);
-    if (links.peek(key) === userId) return false;
-    // Setting makes the entry the newest; past max, the least recently linked one goes.
-    links.set(key, userId);
+  link(site: string, anonymousId: string, userId: string, hash?: VisitorHash): boolean {
+    if (this.max === 0) return true;
+    const siteId = this.siteIdOf(site, true);
+    const key = this.keyHash(anonymousId, siteId, hash);
+    const found = this.table.find(siteId, anonymousId, key);
+    if (found !== NONE) {
+      if (this.user[found] === userId) return false;
+      this.user[found] = userId;
+      // Setting makes the entry the newest.
+      this.unlist(found);
+      this.append(found);
+      return true;
+    }
+    // Past max, the least recently linked one goes.
+    if (this.count === this.max) this.evict(this.oldest);
+    const entry = this.alloc();
+    this.sites[entry] = siteId;
+    this.hashes[entry] = key;
+    this.anonymous[entry] = anonymousId;
+    this.user[entry] = userId;
+    this.table.insert(entry, key);
+    this.append(entry);
+    this.count += 1;
     return true;
   }
 
   /** Entries oldest first, as [site, anonymousId, userId], for a checkpoint. */
   *entries(): IterableIterator<readonly [string, string, string]> {
-    if (this.links === undefined) return;
-    for (const [key, userId] of this.links.rentries() as IterableIterator<[string, string]>) {
-      const cut = key.indexOf('\u0000');
-      yield [key.slice(0, cut), key.slice(cut + 1), userId];
+    for (let entry = this.oldest; entry !== NONE; entry = this.newer[entry] ?? NONE) {
+      yield [this.siteNames[this.site(entry)] ?? '', this.visitorOf(entry), this.user[entry] ?? ''];
+    }
+  }
+
+  /** KeySource: the key table reads an entry's key through these. */
+  site(entry: number): number {
+    return this.sites[entry] ?? NONE;
+  }
+
+  visitorOf(entry: number): string {
+    return this.anonymous[entry] ?? '';
+  }
+
+  hash(entry: number): number {
+    return this.hashes[entry] ?? 0;
+  }
+
+  private keyHash(anonymousId: string, siteId: number, hash: VisitorHash | undefined): number {
+    return keyHashOf(hash ?? hashVisitor(anonymousId, this.scratch), siteId);
+  }
+
+  /** The site's small id; NONE for a site never linked when `add` is false. */
+  private siteIdOf(site: string, add: boolean): number {
+    if (site === this.lastSite && this.lastSiteId !== NONE) return this.lastSiteId;
+    let id = this.siteNames.indexOf(site);
+    if (id === NONE) {
+      if (!add) return NONE;
+      id = this.siteNames.push(site) - 1;
+    }
+    this.lastSite = site;
+    this.lastSiteId = id;
+    return id;
+  }
+
+  private evict(entry: number): void {
+    this.unlist(entry);
+    this.table.remove(entry, this.hash(entry));
+    this.anonymous[entry] = '';
+    this.user[entry] = '';
+    this.newer[entry] = this.freeHead;
+    this.freeHead = entry;
+    this.count -= 1;
+  }
+
+  private alloc(): number {
+    const free = this.freeHead;
+    if (free !== NONE) {
+      this.freeHead = this.newer[free] ?? NONE;
+      return free;
+    }
+    if (this.top === this.sites.length) this.grow();
+    const entry = this.top;
+    this.top += 1;
+    return entry;
+  }
+
+  private append(entry: number): void {
+    this.older[entry] = this.newest;
+    this.newer[entry] = NONE;
+    if (this.newest === NONE) this.oldest = entry;
+    else this.newer[this.newest] = entry;
+    this.newest = entry;
+  }
+
+  private unlist(entry: number): void {
+    const before = this.older[entry] ?? NONE;
+    const after = this.newer[entry] ?? NONE;
+    if (before === NONE) this.oldest = after;
+    else this.newer[before] = after;
+    if (after === NONE) this.newest = before;
+    else this.older[after] = before;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.max, Math.max(64, this.sites.length * 2));
+    this.sites = grownInt32(this.sites, size);
+    const hashes = new Uint32Array(size);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    this.older = grownInt32(this.older, size);
+    this.newer = grownInt32(this.newer, size);
+    for (let i = this.anonymous.length; i < size; i++) {
+      this.anonymous.push('');
+      this.user.push('');
     }
   }
 }
 
-// NUL cannot occur in a site id (ingest validates sites), so the pair is unambiguous.
-function keyOf(site: string, anonymousId: string): string {
-  return `${site}\u0000${anonymousId}`;
+function grownInt32(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size);
+  next.set(old);
+  return next;
 }

@@ -1,7 +1,8 @@
 import type { ClickEvent } from '../core/index.js';
+import type { VisitorHash } from './hash.js';
 import { setUser } from './session-mutations.js';
 import type { SessionEmitter } from './session-emitter.js';
-import { FLAG_CLOSED } from './session-store.js';
+import { FLAG_CLOSED, USER_ID } from './session-store.js';
 import type { SessionizerState } from './sessionizer-state.js';
 
 /**
@@ -9,7 +10,7 @@ import type { SessionizerState } from './sessionizer-state.js';
  * after it) links its anonymousId to its userId; an alias links its previousId. A new link is
  * emitted (storage keeps the identities table) and fills in the user of that id's open sessions
  * held here; later sessions of the id get it from the map at creation. `target` (the event's own
- * session) already has the user from the event.
+ * session) already has the user from the event; `hash` is the event's visitor hash.
  *
  * NOTE: closed sessions are left as they were emitted: their close is the final word (and in
  * eager mode they may still reopen, then taking the user from the map's next event).
@@ -19,14 +20,15 @@ export function stitchIdentities(
   emitter: SessionEmitter,
   event: ClickEvent,
   target: number,
+  hash: VisitorHash,
 ): void {
   const user = event.userId;
   if (user === null || user === '') return;
   if (event.anonymousId !== null && event.anonymousId !== '') {
-    link(state, emitter, event, event.anonymousId, user, target);
+    link(state, emitter, event, event.anonymousId, user, target, hash);
   }
   if (event.type === 'alias' && event.previousId !== null && event.previousId !== '') {
-    link(state, emitter, event, event.previousId, user, target);
+    link(state, emitter, event, event.previousId, user, target, hash);
   }
 }
 
@@ -37,15 +39,18 @@ function link(
   anonymousId: string,
   userId: string,
   target: number,
+  hash: VisitorHash,
 ): void {
-  if (!state.identities.link(event.site, anonymousId, userId)) return;
+  // Usually the anonymous id is the visitor, whose hash is at hand.
+  const known = anonymousId === event.visitor ? hash : undefined;
+  if (!state.identities.link(event.site, anonymousId, userId, known)) return;
   emitter.identity(event, anonymousId, userId);
   const { store } = state;
-  for (let slot = state.head(event.site, anonymousId); slot !== -1;) {
-    if (slot !== target && !store.hasFlag(slot, FLAG_CLOSED) && store.userId[slot] === 0) {
+  for (let slot = state.head(event.site, anonymousId, known); slot !== -1;) {
+    if (slot !== target && !store.hasFlag(slot, FLAG_CLOSED) && store.i32(slot, USER_ID) === 0) {
       setUser(state, slot, userId);
-      emitter.update(state, slot, event);
+      emitter.update(state, slot, event, known);
     }
-    slot = store.next[slot] ?? -1;
+    slot = store.next(slot);
   }
 }

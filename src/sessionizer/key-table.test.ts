@@ -3,15 +3,26 @@ import { keyHash } from './hash.js';
 import { KeyTable } from './key-table.js';
 import { prng } from './test-support.js';
 
+/** A KeySource over plain columns the test writes. */
+function columns(capacity: number) {
+  const sites = new Int32Array(capacity);
+  const visitors = new Array<string>(capacity).fill('');
+  const hashes = new Uint32Array(capacity);
+  return {
+    sites,
+    visitors,
+    hashes,
+    site: (slot: number) => sites[slot] ?? 0,
+    visitorOf: (slot: number) => visitors[slot] ?? '',
+    hash: (slot: number) => hashes[slot] ?? 0,
+  };
+}
+
 describe('KeyTable', () => {
   it('agrees with a Map under random inserts, head changes and removals', () => {
     const random = prng(3);
     const capacity = 20_000;
-    const source = {
-      site: new Int32Array(capacity),
-      visitor: new Array<string>(capacity).fill(''),
-      hash: new Uint32Array(capacity),
-    };
+    const source = columns(capacity);
     const table = new KeyTable(source);
     const model = new Map<string, number>();
     const free = Array.from({ length: capacity }, (_, i) => capacity - 1 - i);
@@ -27,16 +38,16 @@ describe('KeyTable', () => {
       if (table.find(site, visitor, hash) !== (held ?? -1)) mismatches += 1;
       if (held === undefined) {
         const slot = free.pop() ?? -1;
-        source.site[slot] = site;
-        source.visitor[slot] = visitor;
-        source.hash[slot] = hash;
+        source.sites[slot] = site;
+        source.visitors[slot] = visitor;
+        source.hashes[slot] = hash;
         table.insert(slot, hash);
         model.set(key, slot);
       } else if (random() < 0.3) {
         const slot = free.pop() ?? -1;
-        source.site[slot] = site;
-        source.visitor[slot] = visitor;
-        source.hash[slot] = hash;
+        source.sites[slot] = site;
+        source.visitors[slot] = visitor;
+        source.hashes[slot] = hash;
         table.replace(held, slot, hash);
         free.push(held);
         model.set(key, slot);
@@ -61,9 +72,12 @@ describe('KeyTable', () => {
   });
 
   it('throws on a slot that is not a head (a programmer error)', () => {
-    const visitor = ['a', 'b', 'c', 'd'];
-    const hash = Uint32Array.from(visitor, (v) => keyHash(v, 0));
-    const table = new KeyTable({ site: new Int32Array(4), visitor, hash });
+    const source = columns(4);
+    ['a', 'b', 'c', 'd'].forEach((v, i) => {
+      source.visitors[i] = v;
+      source.hashes[i] = keyHash(v, 0);
+    });
+    const table = new KeyTable(source);
     table.insert(0, keyHash('a', 0));
     expect(() => table.remove(1, keyHash('b', 0))).toThrow(RangeError);
   });

@@ -1,16 +1,16 @@
 const EMPTY = -1;
 
-/** Where a key table reads a slot's key and its hash: the session columns. */
+/** Where a key table reads a slot's key and its hash: the session records. */
 export interface KeySource {
-  readonly site: Int32Array;
-  readonly visitor: readonly string[];
-  readonly hash: Uint32Array;
+  site(slot: number): number;
+  visitorOf(slot: number): string;
+  hash(slot: number): number;
 }
 
 /**
  * (site, visitor) -> first session slot of that key: open addressing with linear probing over
  * one Int32Array, kept at most half full. The keys and their hashes are not stored here but read
- * from the session columns (`source`), so a key costs 4-8 bytes of buckets (plus the 4-byte hash
+ * from the session records (`source`), so a key costs 4-8 bytes of buckets (plus the 4-byte hash
  * column), against ~29 for a Map entry: at a million open sessions that is most of the
  * difference between 216 and under 200 bytes a session (see bench/sessionizer.ts).
  *
@@ -21,7 +21,7 @@ export class KeyTable {
   private buckets = new Int32Array(1024).fill(EMPTY);
   private mask = 1023;
   private count = 0;
-  /** Read at each call: the columns are replaced when they grow. */
+  /** Read at each call: the records are replaced when they grow. */
   private readonly source: KeySource;
 
   constructor(source: KeySource) {
@@ -34,11 +34,15 @@ export class KeyTable {
 
   /** The slot stored for the key, or -1; `hash` is keyHash(visitor, siteId) >>> 0. */
   find(siteId: number, visitor: string, hash: number): number {
-    const { site, visitor: visitors, hash: hashes } = this.source;
+    const source = this.source;
     for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
       const slot = this.buckets[i] ?? EMPTY;
       if (slot === EMPTY) return EMPTY;
-      if (hashes[slot] === hash && site[slot] === siteId && visitors[slot] === visitor) {
+      if (
+        source.hash(slot) === hash &&
+        source.site(slot) === siteId &&
+        source.visitorOf(slot) === visitor
+      ) {
         return slot;
       }
     }
@@ -80,7 +84,7 @@ export class KeyTable {
   }
 
   private home(slot: number): number {
-    return (this.source.hash[slot] ?? 0) & this.mask;
+    return this.source.hash(slot) & this.mask;
   }
 
   private bucketOf(slot: number, hash: number): number {

@@ -85,9 +85,9 @@ export class PartitionSessionizer {
     const head = s.head(event.site, event.visitor, hash);
     let prev = NONE;
     let next = head;
-    while (next !== NONE && (store.start[next] ?? 0) <= t) {
+    while (next !== NONE && store.start(next) <= t) {
       prev = next;
-      next = store.next[next] ?? NONE;
+      next = store.next(next);
     }
     const fp = fingerprint(event.id);
     const extra = fingerprintExtra();
@@ -125,9 +125,9 @@ export class PartitionSessionizer {
       this.mergeFollowing(target, hash);
     } else {
       // One string per visitor: later sessions of a key share the first one's.
-      const visitor = head === NONE ? event.visitor : (store.visitor[head] ?? event.visitor);
+      const visitor = head === NONE ? event.visitor : store.visitorOf(head);
       const bucket = keyHashOf(hash, s.siteId(event.site));
-      target = createSession(s, event, visitor, bucket);
+      target = createSession(s, event, visitor, bucket, hash);
       s.link(target, prev, head, bucket);
       addEvent(s, target, event, fp, extra);
       earlier = true;
@@ -136,7 +136,7 @@ export class PartitionSessionizer {
     // The previous session's close may now come sooner (its successor starts earlier).
     if (prev !== NONE && prev !== target) s.schedule(prev);
     this.emit.update(s, target, event, hash);
-    stitchIdentities(s, this.emit, event, target);
+    stitchIdentities(s, this.emit, event, target, hash);
 
     const lead = event.receivedAt + config.maxLeadOverReceivedMs;
     const seen = t < lead ? t : lead;
@@ -207,7 +207,7 @@ export class PartitionSessionizer {
       accepted: this.accepted,
       duplicates: this.duplicates,
       late: this.late,
-      strings: s.strings.size,
+      strings: s.strings.size + s.users.size,
       pageTypes: s.pages.size,
     };
   }
@@ -216,7 +216,7 @@ export class PartitionSessionizer {
   private mergeFollowing(slot: number, hash: VisitorHash): void {
     const s = this.state;
     for (;;) {
-      const later = s.store.next[slot] ?? NONE;
+      const later = s.store.next(slot);
       if (later === NONE || mergeCut(s, slot, later) !== CUT.none) return;
       this.emit.merged(s, later, idOf(s, slot, hash), hash);
       absorb(s, slot, later);
@@ -233,10 +233,10 @@ export function createPartitionSessionizer(
 }
 
 function idOfStart(state: SessionizerState, slot: number, start: number, hash: VisitorHash) {
-  const saved = state.store.start[slot] ?? 0;
-  state.store.start[slot] = start;
+  const saved = state.store.start(slot);
+  state.store.setStart(slot, start);
   const id = idOf(state, slot, hash);
-  state.store.start[slot] = saved;
+  state.store.setStart(slot, saved);
   return id;
 }
 

@@ -1,6 +1,7 @@
 import { counter, type ClickEvent, type SessionCloseReason } from '../core/index.js';
 import { failedEvent } from '../ingest/index.js';
 import type { VisitorHash } from './hash.js';
+import { VERSION } from './session-store.js';
 import type { SessionizerState } from './sessionizer-state.js';
 import type { SessionSink } from './sink.js';
 import { summarize } from './summary.js';
@@ -18,6 +19,18 @@ const closedTotal = counter(
   ['reason'],
 );
 
+/** One labelled child per reason: `inc({ reason })` hashes the label object on every close. */
+const closedBy = new Map<SessionCloseReason, { inc(): void }>();
+
+function countClosed(reason: SessionCloseReason): void {
+  let child = closedBy.get(reason);
+  if (child === undefined) {
+    child = closedTotal.labels(reason);
+    closedBy.set(reason, child);
+  }
+  child.inc();
+}
+
 /**
  * Turns state changes into outputs on the sink. Every output of a session carries a version one
  * higher than the last (storage keeps the highest), so a close supersedes the updates before it
@@ -33,7 +46,7 @@ export class SessionEmitter {
   /** `hash`: the slot's visitor hash, when the caller has it at hand. */
   update(state: SessionizerState, slot: number, event: ClickEvent, hash?: VisitorHash): void {
     const { store } = state;
-    store.version[slot] = (store.version[slot] ?? 0) + 1;
+    store.add(slot, VERSION, 1);
     this.sink.session({ kind: 'update', session: summarize(state, slot, hash), event });
   }
 
@@ -45,10 +58,10 @@ export class SessionEmitter {
     hash?: VisitorHash,
   ): void {
     const { store } = state;
-    store.version[slot] = (store.version[slot] ?? 0) + 1;
+    store.add(slot, VERSION, 1);
     const session = summarize(state, slot, hash);
     this.sink.session({ kind: 'closed', session, reason, mergedInto });
-    closedTotal.inc({ reason });
+    countClosed(reason);
   }
 
   /**

@@ -1,8 +1,24 @@
 import type { ClickEvent } from '../core/index.js';
 import { tagOf } from './event-logs.js';
 import { ENTRY_SEPARATOR } from './session-rules.js';
-import { FLAG_BOT, FLAG_CLOSED } from './session-store.js';
+import {
+  CONVERSIONS,
+  CURRENCY_ID,
+  END_OFFSET,
+  ENTRY_ID,
+  EVENTS,
+  EXIT_ID,
+  EXIT_OFFSET,
+  FLAG_BOT,
+  FLAG_CLOSED,
+  HASH,
+  LANDING_ID,
+  PAGEVIEWS,
+  USER_ID,
+} from './session-store.js';
+import type { VisitorHash } from './hash.js';
 import type { SessionizerState } from './sessionizer-state.js';
+import type { StringTable } from './string-table.js';
 
 /**
  * The changes an accepted event makes to a session's aggregates. Every string a session holds
@@ -15,15 +31,20 @@ function isPageView(event: ClickEvent): boolean {
 }
 
 /**
- * Recently built entry tuples by their fields. Most events share a handful of contexts, and a
- * hit saves building (and hashing) a fresh ~50-character string for every new session.
+ * Recently built entry tuples by their fields, with the id they were last interned under. Most
+ * events share a handful of contexts, and a hit saves building (and hashing) a fresh
+ * ~50-character string and the string table's lookup for every new session.
+ *
+ * NOTE: module-wide, so shared by the sessionizers of all partitions, whose string tables give
+ * other ids: a cached id is used only while that table still holds the very tuple under it.
  */
 const CACHE_SIZE = 256;
 const cachedFields = new Array<string>(CACHE_SIZE * 6).fill('');
 const cachedTuples = new Array<string>(CACHE_SIZE).fill('');
+const cachedIds = new Int32Array(CACHE_SIZE);
 
-/** The first event's marketing and device context, as one tuple string (ENTRY in rules). */
-function entryTuple(event: ClickEvent): string {
+/** The first event's marketing and device context, interned as one tuple (ENTRY in rules). */
+function internEntry(strings: StringTable, event: ClickEvent): number {
   const { channel, source, medium, campaign, deviceType, country } = event;
   const at =
     (channel.length * 31 +
@@ -42,7 +63,15 @@ function entryTuple(event: ClickEvent): string {
     cachedFields[f + 4] === deviceType &&
     cachedFields[f + 5] === country
   ) {
-    return cachedTuples[at] ?? '';
+    const tuple = cachedTuples[at] ?? '';
+    const id = cachedIds[at] ?? 0;
+    if (strings.held(id) === tuple) {
+      strings.retain(id);
+      return id;
+    }
+    const interned = strings.intern(tuple);
+    cachedIds[at] = interned;
+    return interned;
   }
   const s = ENTRY_SEPARATOR;
   const tuple = [channel, source, medium, campaign, deviceType, country].join(s);
@@ -53,28 +82,36 @@ function entryTuple(event: ClickEvent): string {
   cachedFields[f + 4] = deviceType;
   cachedFields[f + 5] = country;
   cachedTuples[at] = tuple;
-  return tuple;
+  const id = strings.intern(tuple);
+  cachedIds[at] = id;
+  return id;
 }
 
 /**
  * A new, empty session starting at the event's time, for the key (site, visitor) whose key-table
- * hash is `hash`. The caller links it and adds the event.
+ * hash is `hash` (and whose visitor hash is `visitorHash`, when the caller has it). The caller
+ * links it and adds the event.
  */
 export function createSession(
   state: SessionizerState,
   event: ClickEvent,
   visitor: string,
   hash: number,
+  visitorHash?: VisitorHash,
 ): number {
   const { store, strings } = state;
   const slot = store.alloc();
-  store.start[slot] = event.timestamp;
-  store.site[slot] = state.siteId(event.site);
+  store.setStart(slot, event.timestamp);
+  store.setSite(slot, state.siteId(event.site));
   store.visitor[slot] = visitor;
-  store.hash[slot] = hash;
-  store.entry[slot] = strings.intern(entryTuple(event));
-  const known = state.identities.get(event.site, visitor);
-  if (known !== undefined) store.userId[slot] = strings.intern(known);
+  store.set(slot, HASH, hash);
+  store.set(slot, ENTRY_ID, internEntry(strings, event));
+  // An event with a user of its own sets it right after (addEvent): only anonymous events need
+  // the user this visitor was linked to.
+  if (event.userId === null || event.userId === '') {
+    const known = state.identities.get(event.site, visitor, visitorHash);
+    if (known !== undefined) store.set(slot, USER_ID, state.users.intern(known));
+  }
   state.logs.open(slot);
   return slot;
 }
@@ -82,16 +119,14 @@ export function createSession(
 /** Moves the session's start back to `event`, which becomes its first event (entry context). */
 export function moveStart(state: SessionizerState, slot: number, event: ClickEvent): void {
   const { store, strings } = state;
-  const delta = (store.start[slot] ?? 0) - event.timestamp;
-  store.start[slot] = event.timestamp;
-  store.endOffset[slot] = (store.endOffset[slot] ?? 0) + delta;
-  if ((store.pageviews[slot] ?? 0) > 0) {
-    store.exitOffset[slot] = (store.exitOffset[slot] ?? 0) + delta;
-  }
+  const delta = store.start(slot) - event.timestamp;
+  store.setStart(slot, event.timestamp);
+  store.add(slot, END_OFFSET, delta);
+  if (store.u32(slot, PAGEVIEWS) > 0) store.add(slot, EXIT_OFFSET, delta);
   state.logs.rebase(slot, delta);
-  const entry = strings.intern(entryTuple(event));
-  strings.release(store.entry[slot] ?? 0);
-  store.entry[slot] = entry;
+  const entry = internEntry(strings, event);
+  strings.release(store.i32(slot, ENTRY_ID));
+  store.set(slot, ENTRY_ID, entry);
 }
 
 /** Adds an accepted event at or after the session's start to its aggregates and log. */
@@ -103,34 +138,34 @@ export function addEvent(
   extra: number,
 ): void {
   const { store, strings, pages, logs } = state;
-  const offset = event.timestamp - (store.start[slot] ?? 0);
-  if (offset > (store.endOffset[slot] ?? 0)) store.endOffset[slot] = offset;
-  store.events[slot] = (store.events[slot] ?? 0) + 1;
+  const offset = event.timestamp - store.start(slot);
+  if (offset > store.u32(slot, END_OFFSET)) store.set(slot, END_OFFSET, offset);
+  store.add(slot, EVENTS, 1);
 
   if (isPageView(event)) {
-    const firstPage = (store.pageviews[slot] ?? 0) > 0 ? logs.firstPageOffset(slot) : -1;
+    const before = store.u32(slot, PAGEVIEWS);
+    const firstPage = before > 0 ? logs.firstPageOffset(slot) : -1;
     const pageId = pages.intern(event.pageType);
     const logged = logs.insert(slot, offset, fp, tagOf(pageId, extra), state.releaseTag);
     if (!logged) pages.release(pageId);
-    const before = store.pageviews[slot] ?? 0;
-    store.pageviews[slot] = before + 1;
+    store.set(slot, PAGEVIEWS, before + 1);
     if (before === 0) {
       // The first page view is landing and exit page at once: one lookup, two references.
       const path = strings.intern(event.path);
       strings.retain(path);
-      strings.release(store.landing[slot] ?? 0);
-      strings.release(store.exit[slot] ?? 0);
-      store.landing[slot] = path;
-      store.exit[slot] = path;
-      store.exitOffset[slot] = offset;
+      strings.release(store.i32(slot, LANDING_ID));
+      strings.release(store.i32(slot, EXIT_ID));
+      store.set(slot, LANDING_ID, path);
+      store.set(slot, EXIT_ID, path);
+      store.set(slot, EXIT_OFFSET, offset);
     } else {
       if (logged && (firstPage === -1 || offset < firstPage)) {
-        replace(state, store.landing, slot, event.path);
+        replace(state, LANDING_ID, slot, event.path);
       }
       // Ties go to the later arrival: of two page views in the same ms, the last one read wins.
-      if (offset >= (store.exitOffset[slot] ?? 0)) {
-        replace(state, store.exit, slot, event.path);
-        store.exitOffset[slot] = offset;
+      if (offset >= store.u32(slot, EXIT_OFFSET)) {
+        replace(state, EXIT_ID, slot, event.path);
+        store.set(slot, EXIT_OFFSET, offset);
       }
     }
   } else {
@@ -138,13 +173,14 @@ export function addEvent(
   }
 
   if (event.isConversion) {
-    store.conversions[slot] = (store.conversions[slot] ?? 0) + 1;
-    if (store.currency[slot] === 0 && event.currency !== '') {
-      store.currency[slot] = strings.intern(event.currency);
+    store.add(slot, CONVERSIONS, 1);
+    if (store.i32(slot, CURRENCY_ID) === 0 && event.currency !== '') {
+      store.set(slot, CURRENCY_ID, strings.intern(event.currency));
     }
   }
-  if (Number.isFinite(event.revenue))
-    store.revenue[slot] = (store.revenue[slot] ?? 0) + event.revenue;
+  const revenue = event.revenue;
+  if (revenue !== 0 && Number.isFinite(revenue))
+    store.setRevenue(slot, store.revenue(slot) + revenue);
   if (event.isBot) store.setFlag(slot, FLAG_BOT, true);
   if (event.userId !== null && event.userId !== '') setUser(state, slot, event.userId);
   reopen(state, slot);
@@ -152,11 +188,11 @@ export function addEvent(
 
 /** Sets the session's user id; false when it already had it. */
 export function setUser(state: SessionizerState, slot: number, userId: string): boolean {
-  const { store, strings } = state;
-  const held = store.userId[slot] ?? 0;
-  if (held !== 0 && strings.held(held) === userId) return false;
-  store.userId[slot] = strings.intern(userId);
-  strings.release(held);
+  const { store, users } = state;
+  const held = store.i32(slot, USER_ID);
+  if (held !== 0 && users.held(held) === userId) return false;
+  store.set(slot, USER_ID, users.intern(userId));
+  users.release(held);
   return true;
 }
 
@@ -174,42 +210,44 @@ export function reopen(state: SessionizerState, slot: number): void {
  * retires its slot (SessionizerState.retire).
  */
 export function absorb(state: SessionizerState, earlier: number, later: number): void {
-  const { store, strings, logs } = state;
-  const delta = (store.start[later] ?? 0) - (store.start[earlier] ?? 0);
+  const { store, logs } = state;
+  const delta = store.start(later) - store.start(earlier);
   logs.absorb(earlier, later, delta, state.releaseTag);
-  store.endOffset[earlier] = (store.endOffset[later] ?? 0) + delta;
-  store.events[earlier] = (store.events[earlier] ?? 0) + (store.events[later] ?? 0);
-  store.conversions[earlier] = (store.conversions[earlier] ?? 0) + (store.conversions[later] ?? 0);
-  store.revenue[earlier] = (store.revenue[earlier] ?? 0) + (store.revenue[later] ?? 0);
-  const earlierViews = store.pageviews[earlier] ?? 0;
-  const laterViews = store.pageviews[later] ?? 0;
-  store.pageviews[earlier] = earlierViews + laterViews;
+  store.set(earlier, END_OFFSET, store.u32(later, END_OFFSET) + delta);
+  store.add(earlier, EVENTS, store.u32(later, EVENTS));
+  store.add(earlier, CONVERSIONS, store.u32(later, CONVERSIONS));
+  store.setRevenue(earlier, store.revenue(earlier) + store.revenue(later));
+  const earlierViews = store.u32(earlier, PAGEVIEWS);
+  const laterViews = store.u32(later, PAGEVIEWS);
+  store.set(earlier, PAGEVIEWS, earlierViews + laterViews);
   if (laterViews > 0) {
-    hand(state, store.exit, later, earlier);
-    store.exitOffset[earlier] = (store.exitOffset[later] ?? 0) + delta;
-    if (earlierViews === 0) hand(state, store.landing, later, earlier);
+    hand(state, EXIT_ID, later, earlier);
+    store.set(earlier, EXIT_OFFSET, store.u32(later, EXIT_OFFSET) + delta);
+    if (earlierViews === 0) hand(state, LANDING_ID, later, earlier);
   }
-  if (store.currency[earlier] === 0) hand(state, store.currency, later, earlier);
-  if (store.userId[later] !== 0) hand(state, store.userId, later, earlier);
+  if (store.i32(earlier, CURRENCY_ID) === 0) hand(state, CURRENCY_ID, later, earlier);
+  if (store.i32(later, USER_ID) !== 0) hand(state, USER_ID, later, earlier);
   if (store.hasFlag(later, FLAG_BOT)) store.setFlag(earlier, FLAG_BOT, true);
   reopen(state, earlier);
-  for (const column of [store.landing, store.exit, store.currency, store.userId]) {
-    strings.release(column[later] ?? 0);
-    column[later] = 0;
+  for (const field of [LANDING_ID, EXIT_ID, CURRENCY_ID, USER_ID]) {
+    state.tableOf(field).release(store.i32(later, field));
+    store.set(later, field, 0);
   }
 }
 
-/** Moves the reference in `column` from `from` to `to`, releasing what `to` held. */
-function hand(state: SessionizerState, column: Int32Array, from: number, to: number): void {
-  state.strings.release(column[to] ?? 0);
-  column[to] = column[from] ?? 0;
-  column[from] = 0;
+/** Moves the string reference in `field` from `from` to `to`, releasing what `to` held. */
+function hand(state: SessionizerState, field: number, from: number, to: number): void {
+  const { store } = state;
+  state.tableOf(field).release(store.i32(to, field));
+  store.set(to, field, store.i32(from, field));
+  store.set(from, field, 0);
 }
 
-function replace(state: SessionizerState, column: Int32Array, slot: number, value: string): void {
-  const held = column[slot] ?? 0;
-  if (state.strings.held(held) === value) return;
-  const id = state.strings.intern(value);
-  state.strings.release(column[slot] ?? 0);
-  column[slot] = id;
+function replace(state: SessionizerState, field: number, slot: number, value: string): void {
+  const { store, strings } = state;
+  const held = store.i32(slot, field);
+  if (strings.held(held) === value) return;
+  const id = strings.intern(value);
+  strings.release(held);
+  store.set(slot, field, id);
 }

@@ -1,4 +1,5 @@
 import type { ClickEvent, SessionCloseReason } from '../core/index.js';
+import { ENTRY_ID } from './session-store.js';
 import type { SessionizerState } from './sessionizer-state.js';
 
 /**
@@ -27,7 +28,7 @@ export function isTouch(source: string, medium: string, campaign: string): boole
 }
 
 function entryParts(state: SessionizerState, slot: number): readonly string[] {
-  return state.strings.parts(state.store.entry[slot] ?? 0, ENTRY_SEPARATOR);
+  return state.strings.parts(state.store.i32(slot, ENTRY_ID), ENTRY_SEPARATOR);
 }
 
 function entryIsTouch(parts: readonly string[]): boolean {
@@ -47,7 +48,7 @@ export function appendCut(state: SessionizerState, slot: number, event: ClickEve
   const { store, config } = state;
   const t = event.timestamp;
   if (t - store.end(slot) > config.gapMs) return CUT.gap;
-  if (t - (store.start[slot] ?? 0) >= config.maxLengthMs) return CUT.maxLength;
+  if (t - store.start(slot) >= config.maxLengthMs) return CUT.maxLength;
   if (
     config.splitOnCampaign &&
     isTouch(event.source, event.medium, event.campaign) &&
@@ -62,7 +63,7 @@ export function appendCut(state: SessionizerState, slot: number, event: ClickEve
 export function prependCut(state: SessionizerState, slot: number, event: ClickEvent): Cut {
   const { store, config } = state;
   const t = event.timestamp;
-  if ((store.start[slot] ?? 0) - t > config.gapMs) return CUT.gap;
+  if (store.start(slot) - t > config.gapMs) return CUT.gap;
   if (store.end(slot) - t >= config.maxLengthMs) return CUT.maxLength;
   if (config.splitOnCampaign) {
     const parts = entryParts(state, slot);
@@ -77,11 +78,11 @@ export function prependCut(state: SessionizerState, slot: number, event: ClickEv
 /** May session `later` (starting after `earlier` ends) be merged into `earlier`? */
 export function mergeCut(state: SessionizerState, earlier: number, later: number): Cut {
   const { store, config } = state;
-  if ((store.start[later] ?? 0) - store.end(earlier) > config.gapMs) return CUT.gap;
+  if (store.start(later) - store.end(earlier) > config.gapMs) return CUT.gap;
   // TRICKY: the sequential rule would split inside `later` at earlier.start + maxLength; its
   // events are aggregated, so the cut can only stay where it is, at later's start.
-  if (store.end(later) - (store.start[earlier] ?? 0) >= config.maxLengthMs) return CUT.maxLength;
-  if (config.splitOnCampaign && store.entry[earlier] !== store.entry[later]) {
+  if (store.end(later) - store.start(earlier) >= config.maxLengthMs) return CUT.maxLength;
+  if (config.splitOnCampaign && store.i32(earlier, ENTRY_ID) !== store.i32(later, ENTRY_ID)) {
     const parts = entryParts(state, later);
     const first = entryParts(state, earlier);
     if (
@@ -102,11 +103,11 @@ export function mergeCut(state: SessionizerState, earlier: number, later: number
 /** Why a session is over, from which of its closeKey terms (sessionizer-state.ts) is smallest. */
 export function closeReason(state: SessionizerState, slot: number): SessionCloseReason {
   const { store, config } = state;
-  const start = store.start[slot] ?? 0;
+  const start = store.start(slot);
   const byGap = store.end(slot) + config.gapMs;
   const byLength = start + config.maxLengthMs - 1;
-  const next = store.next[slot] ?? -1;
-  const byNext = next === -1 ? Number.POSITIVE_INFINITY : (store.start[next] ?? 0) - 1;
+  const next = store.next(slot);
+  const byNext = next === -1 ? Number.POSITIVE_INFINITY : store.start(next) - 1;
   if (byGap <= byLength && byGap <= byNext) return 'gap';
   if (byLength <= byNext) return 'max_length';
   // The next session starts within the gap: it was cut off by its campaign, or by max length

@@ -1,41 +1,59 @@
 /**
- * The sessions of one partition as struct-of-arrays: one typed-array column per field, a session
- * is a slot index, freed slots are reused through a free list threaded through `next`. About
- * 81 bytes a session here, plus its event log (event-logs.ts), its timer links (timer-wheel.ts)
- * and its key (the visitor string, a key-table bucket). Strings are interned ids
- * (string-table.ts).
+ * The sessions of one partition as fixed-size records in one ArrayBuffer: a session is a slot
+ * index, its fields are words at `slot * STRIDE + field`, freed slots are reused through a free
+ * list threaded through NEXT. 72 bytes a session here, plus its event log (event-logs.ts), its
+ * timer links (timer-wheel.ts) and its key (the visitor string, a key-table bucket). Strings are
+ * interned ids (string-table.ts).
  *
- * Times: `start` is absolute ms; the end and the exit page's time are Uint32 ms after the start
+ * NOTE: records, not one typed array per field: an event reads and writes nearly every field of
+ * its session, at a random slot among a million, so column-wise storage cost one cache miss per
+ * field (~18 an event); a record is two cache lines.
+ *
+ * Times: START is absolute ms; the end and the exit page's time are Uint32 ms after the start
  * (a session is at most maxLengthMs < 2^32 ms long).
  */
 export const FLAG_IN_USE = 1;
 export const FLAG_BOT = 2;
 export const FLAG_CLOSED = 4;
 
+/** Float64 fields (two words each, 8-byte aligned since STRIDE is even). */
+export const START = 0;
+export const REVENUE = 2;
+/** Uint32 fields: read them with `u32`. */
+export const END_OFFSET = 4;
+export const EXIT_OFFSET = 5;
+export const EVENTS = 6;
+export const PAGEVIEWS = 7;
+export const CONVERSIONS = 8;
+export const VERSION = 9;
+/** keyHash(visitor, site): the key table never hashes a string twice (key-table.ts). */
+export const HASH = 10;
+/** Int32 fields: read them with `i32`. Next session of the same key by start (-1 = last). */
+export const NEXT = 11;
+/** String-table ids. ENTRY_ID is the tuple of the first event's marketing and device context. */
+export const ENTRY_ID = 12;
+export const LANDING_ID = 13;
+export const EXIT_ID = 14;
+export const CURRENCY_ID = 15;
+export const USER_ID = 16;
+/** Site id in the low 24 bits, flags in the high 8 (read them with `site` / `hasFlag`). */
+const SITE_FLAGS = 17;
+const STRIDE = 18;
+
+/** The largest site id a record holds (sites are never released: 16M distinct sites). */
+export const MAX_SITE_ID = 0xff_ffff;
+
+/** String-id fields a session holds a reference to (released when it goes). */
+export const STRING_FIELDS = [ENTRY_ID, LANDING_ID, EXIT_ID, CURRENCY_ID, USER_ID] as const;
+
 const NONE = -1;
 
 export class SessionStore {
   capacity = 0;
-  start = new Float64Array(0);
-  endOffset = new Uint32Array(0);
-  exitOffset = new Uint32Array(0);
-  /** Next session of the same key by start time (-1 = last); the free list for free slots. */
-  next = new Int32Array(0);
-  events = new Uint32Array(0);
-  pageviews = new Uint32Array(0);
-  conversions = new Uint32Array(0);
-  revenue = new Float64Array(0);
-  version = new Uint32Array(0);
-  /** String-table ids. `entry` is the tuple of the first event's marketing and device context. */
-  site = new Int32Array(0);
-  entry = new Int32Array(0);
-  landing = new Int32Array(0);
-  exit = new Int32Array(0);
-  currency = new Int32Array(0);
-  userId = new Int32Array(0);
-  flags = new Uint8Array(0);
-  /** keyHash(visitor, site): the key table never hashes a string twice (key-table.ts). */
-  hash = new Uint32Array(0);
+  /** Views of one buffer; replaced when it grows, so read them through the store each time. */
+  private words = new Int32Array(0);
+  private uwords = new Uint32Array(0);
+  private doubles = new Float64Array(0);
   /** The visitor key, shared with the key map (one string per visitor, not per session). */
   visitor: string[] = [];
 
@@ -60,95 +78,116 @@ export class SessionStore {
       // With an empty free list every slot below `used` is taken.
       slot = this.used;
     } else {
-      this.freeHead = this.next[slot] ?? NONE;
+      this.freeHead = this.i32(slot, NEXT);
     }
     this.used += 1;
-    this.flags[slot] = FLAG_IN_USE;
-    this.next[slot] = NONE;
+    this.words[slot * STRIDE + SITE_FLAGS] = FLAG_IN_USE << 24;
+    this.words[slot * STRIDE + NEXT] = NONE;
     return slot;
   }
 
   /** Returns the slot to the free list; the caller has released its strings and log. */
   free(slot: number): void {
-    if (((this.flags[slot] ?? 0) & FLAG_IN_USE) === 0) {
-      throw new RangeError(`session slot ${slot} freed twice`);
-    }
-    this.start[slot] = 0;
-    this.endOffset[slot] = 0;
-    this.exitOffset[slot] = 0;
-    this.events[slot] = 0;
-    this.pageviews[slot] = 0;
-    this.conversions[slot] = 0;
-    this.revenue[slot] = 0;
-    this.version[slot] = 0;
-    this.site[slot] = 0;
-    this.entry[slot] = 0;
-    this.landing[slot] = 0;
-    this.exit[slot] = 0;
-    this.currency[slot] = 0;
-    this.userId[slot] = 0;
-    this.hash[slot] = 0;
-    this.flags[slot] = 0;
+    if (!this.hasFlag(slot, FLAG_IN_USE)) throw new RangeError(`session slot ${slot} freed twice`);
+    const base = slot * STRIDE;
+    this.words.fill(0, base, base + STRIDE);
     this.visitor[slot] = '';
-    this.next[slot] = this.freeHead;
+    this.words[base + NEXT] = this.freeHead;
     this.freeHead = slot;
     this.used -= 1;
   }
 
+  start(slot: number): number {
+    return this.doubles[(slot * STRIDE + START) >> 1] ?? 0;
+  }
+
+  setStart(slot: number, value: number): void {
+    this.doubles[(slot * STRIDE + START) >> 1] = value;
+  }
+
+  revenue(slot: number): number {
+    return this.doubles[(slot * STRIDE + REVENUE) >> 1] ?? 0;
+  }
+
+  setRevenue(slot: number, value: number): void {
+    this.doubles[(slot * STRIDE + REVENUE) >> 1] = value;
+  }
+
+  /** An unsigned field (END_OFFSET .. HASH). */
+  u32(slot: number, field: number): number {
+    return this.uwords[slot * STRIDE + field] ?? 0;
+  }
+
+  /** A signed field (NEXT, string ids). */
+  i32(slot: number, field: number): number {
+    return this.words[slot * STRIDE + field] ?? 0;
+  }
+
+  /** Sets a 32-bit field, signed or unsigned (the bits are the same). */
+  set(slot: number, field: number, value: number): void {
+    this.words[slot * STRIDE + field] = value;
+  }
+
+  /** Adds to an unsigned counter field. */
+  add(slot: number, field: number, delta: number): void {
+    const at = slot * STRIDE + field;
+    this.uwords[at] = (this.uwords[at] ?? 0) + delta;
+  }
+
+  next(slot: number): number {
+    return this.words[slot * STRIDE + NEXT] ?? NONE;
+  }
+
+  setNext(slot: number, next: number): void {
+    this.words[slot * STRIDE + NEXT] = next;
+  }
+
+  site(slot: number): number {
+    return (this.words[slot * STRIDE + SITE_FLAGS] ?? 0) & MAX_SITE_ID;
+  }
+
+  setSite(slot: number, siteId: number): void {
+    if (siteId > MAX_SITE_ID || siteId < 0) throw new RangeError(`site id ${siteId} out of range`);
+    const at = slot * STRIDE + SITE_FLAGS;
+    this.words[at] = ((this.words[at] ?? 0) & ~MAX_SITE_ID) | siteId;
+  }
+
+  hash(slot: number): number {
+    return this.uwords[slot * STRIDE + HASH] ?? 0;
+  }
+
+  visitorOf(slot: number): string {
+    return this.visitor[slot] ?? '';
+  }
+
   hasFlag(slot: number, flag: number): boolean {
-    return ((this.flags[slot] ?? 0) & flag) !== 0;
+    return ((this.words[slot * STRIDE + SITE_FLAGS] ?? 0) & (flag << 24)) !== 0;
   }
 
   setFlag(slot: number, flag: number, on: boolean): void {
-    const flags = this.flags[slot] ?? 0;
-    this.flags[slot] = on ? flags | flag : flags & ~flag;
+    const at = slot * STRIDE + SITE_FLAGS;
+    const word = this.words[at] ?? 0;
+    this.words[at] = on ? word | (flag << 24) : word & ~(flag << 24);
+  }
+
+  /** The flags byte (FLAG_*). */
+  flags(slot: number): number {
+    return (this.words[slot * STRIDE + SITE_FLAGS] ?? 0) >>> 24;
   }
 
   end(slot: number): number {
-    return (this.start[slot] ?? 0) + (this.endOffset[slot] ?? 0);
+    return this.start(slot) + this.u32(slot, END_OFFSET);
   }
 
   private grow(capacity: number): void {
-    const old = this.capacity;
-    this.start = f64(this.start, capacity);
-    this.endOffset = u32(this.endOffset, capacity);
-    this.exitOffset = u32(this.exitOffset, capacity);
-    this.next = i32(this.next, capacity);
-    this.events = u32(this.events, capacity);
-    this.pageviews = u32(this.pageviews, capacity);
-    this.conversions = u32(this.conversions, capacity);
-    this.revenue = f64(this.revenue, capacity);
-    this.version = u32(this.version, capacity);
-    this.site = i32(this.site, capacity);
-    this.entry = i32(this.entry, capacity);
-    this.landing = i32(this.landing, capacity);
-    this.exit = i32(this.exit, capacity);
-    this.currency = i32(this.currency, capacity);
-    this.userId = i32(this.userId, capacity);
-    this.hash = u32(this.hash, capacity);
-    const flags = new Uint8Array(capacity);
-    flags.set(this.flags);
-    this.flags = flags;
-    for (let i = old; i < capacity; i++) this.visitor.push('');
+    const buffer = new ArrayBuffer(capacity * STRIDE * 4);
+    const words = new Int32Array(buffer);
+    words.set(this.words);
+    this.words = words;
+    this.uwords = new Uint32Array(buffer);
+    this.doubles = new Float64Array(buffer);
+    for (let i = this.capacity; i < capacity; i++) this.visitor.push('');
     this.capacity = capacity;
     this.onGrow(capacity);
   }
-}
-
-function f64(old: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> {
-  const next = new Float64Array(size);
-  next.set(old);
-  return next;
-}
-
-function u32(old: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
-  const next = new Uint32Array(size);
-  next.set(old);
-  return next;
-}
-
-function i32(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size);
-  next.set(old);
-  return next;
 }

@@ -3,7 +3,7 @@ import { keyHash, keyHashOf, type VisitorHash } from './hash.js';
 import { IdentityMap } from './identity-map.js';
 import { KeyTable } from './key-table.js';
 import type { SessionizerConfig } from './options.js';
-import { FLAG_CLOSED, SessionStore } from './session-store.js';
+import { FLAG_CLOSED, MAX_SITE_ID, SessionStore, STRING_FIELDS, USER_ID } from './session-store.js';
 import { StringTable } from './string-table.js';
 import { TimerWheel } from './timer-wheel.js';
 
@@ -19,7 +19,10 @@ const NONE = -1;
  */
 export class SessionizerState {
   readonly config: SessionizerConfig;
+  /** Entry tuples, page paths and currencies: few and hot, so their table stays small. */
   readonly strings = new StringTable();
+  /** User ids: many, and they come and go with identified sessions. */
+  readonly users = new StringTable();
   /** Sites are few and never released, so their ids are stable (and cacheable per event). */
   readonly sites = new StringTable();
   /** Page types get their own table so their ids stay small (they are packed into 24 bits). */
@@ -55,7 +58,10 @@ export class SessionizerState {
   siteId(site: string): number {
     if (site === this.lastSite) return this.lastSiteId;
     let id = this.sites.lookup(site);
-    if (id < 0) id = this.sites.intern(site);
+    if (id < 0) {
+      if (this.sites.size >= MAX_SITE_ID) throw new RangeError(`more than ${MAX_SITE_ID} sites`);
+      id = this.sites.intern(site);
+    }
     this.lastSite = site;
     this.lastSiteId = id;
     return id;
@@ -70,11 +76,16 @@ export class SessionizerState {
 
   /** Key-table hash of the slot's key. */
   keyHashOf(slot: number): number {
-    return this.store.hash[slot] ?? 0;
+    return this.store.hash(slot);
   }
 
   siteOf(slot: number): string {
-    return this.sites.held(this.store.site[slot] ?? 0);
+    return this.sites.held(this.store.site(slot));
+  }
+
+  /** The table a string field's ids belong to. */
+  tableOf(field: number): StringTable {
+    return field === USER_ID ? this.users : this.strings;
   }
 
   /** A page type's name (a stable callback). */
@@ -92,10 +103,10 @@ export class SessionizerState {
    */
   closeKey(slot: number): number {
     const { store, config } = this;
-    const start = store.start[slot] ?? 0;
+    const start = store.start(slot);
     let key = Math.min(store.end(slot) + config.gapMs, start + config.maxLengthMs - 1);
-    const next = store.next[slot] ?? NONE;
-    if (next !== NONE) key = Math.min(key, (store.start[next] ?? 0) - 1);
+    const next = store.next(slot);
+    if (next !== NONE) key = Math.min(key, store.start(next) - 1);
     return key;
   }
 
@@ -118,11 +129,11 @@ export class SessionizerState {
   /** The session before `slot` in its key's list, or -1 (`hash`: keyHashOf(slot)). */
   previous(slot: number, hash: number): number {
     const { store } = this;
-    let cur = this.keys.find(store.site[slot] ?? 0, store.visitor[slot] ?? '', hash);
+    let cur = this.keys.find(store.site(slot), store.visitorOf(slot), hash);
     let prev = NONE;
     while (cur !== NONE && cur !== slot) {
       prev = cur;
-      cur = store.next[cur] ?? NONE;
+      cur = store.next(cur);
     }
     return prev;
   }
@@ -134,12 +145,12 @@ export class SessionizerState {
   link(slot: number, prev: number, head: number, hash: number): void {
     const { store } = this;
     if (prev === NONE) {
-      store.next[slot] = head;
+      store.setNext(slot, head);
       if (head === NONE) this.keys.insert(slot, hash);
       else this.keys.replace(head, slot, hash);
     } else {
-      store.next[slot] = store.next[prev] ?? NONE;
-      store.next[prev] = slot;
+      store.setNext(slot, store.next(prev));
+      store.setNext(prev, slot);
     }
   }
 
@@ -148,19 +159,14 @@ export class SessionizerState {
     const { store } = this;
     const hash = this.keyHashOf(slot);
     const prev = this.previous(slot, hash);
-    const next = store.next[slot] ?? NONE;
-    if (prev !== NONE) store.next[prev] = next;
+    const next = store.next(slot);
+    if (prev !== NONE) store.setNext(prev, next);
     else if (next !== NONE) this.keys.replace(slot, next, hash);
     else this.keys.remove(slot, hash);
     if (store.hasFlag(slot, FLAG_CLOSED)) this.closedCount -= 1;
     this.timers.unschedule(slot);
     this.logs.close(slot, this.releaseTag);
-    const strings = this.strings;
-    strings.release(store.entry[slot] ?? 0);
-    strings.release(store.landing[slot] ?? 0);
-    strings.release(store.exit[slot] ?? 0);
-    strings.release(store.currency[slot] ?? 0);
-    strings.release(store.userId[slot] ?? 0);
+    for (const field of STRING_FIELDS) this.tableOf(field).release(store.i32(slot, field));
     store.free(slot);
   }
 }

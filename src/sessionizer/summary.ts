@@ -1,7 +1,19 @@
 import { MAX_SESSION_PATH, type DeviceType, type SessionSummary } from '../core/index.js';
 import { hashVisitor, sessionIdOf, type VisitorHash } from './hash.js';
 import { ENTRY, ENTRY_SEPARATOR } from './session-rules.js';
-import { FLAG_BOT } from './session-store.js';
+import {
+  CONVERSIONS,
+  CURRENCY_ID,
+  END_OFFSET,
+  ENTRY_ID,
+  EVENTS,
+  EXIT_ID,
+  FLAG_BOT,
+  LANDING_ID,
+  PAGEVIEWS,
+  USER_ID,
+  VERSION,
+} from './session-store.js';
 import type { SessionizerState } from './sessionizer-state.js';
 
 const scratch: VisitorHash = { a: 0, b: 0 };
@@ -11,8 +23,8 @@ const scratch: VisitorHash = { a: 0, b: 0 };
  * visitor's hash when the caller has it.
  */
 export function idOf(state: SessionizerState, slot: number, hash?: VisitorHash): string {
-  const visitorHash = hash ?? hashVisitor(state.store.visitor[slot] ?? '', scratch);
-  return sessionIdOf(state.siteOf(slot), visitorHash, state.store.start[slot] ?? 0);
+  const visitorHash = hash ?? hashVisitor(state.store.visitorOf(slot), scratch);
+  return sessionIdOf(state.siteOf(slot), visitorHash, state.store.start(slot));
 }
 
 /**
@@ -25,34 +37,34 @@ export function summarize(
   hash?: VisitorHash,
 ): SessionSummary {
   const { store, strings } = state;
-  const entry = strings.parts(store.entry[slot] ?? 0, ENTRY_SEPARATOR);
-  const start = store.start[slot] ?? 0;
-  const conversions = store.conversions[slot] ?? 0;
-  const userId = store.userId[slot] ?? 0;
+  const entry = strings.parts(store.i32(slot, ENTRY_ID), ENTRY_SEPARATOR);
+  const start = store.start(slot);
+  const conversions = store.u32(slot, CONVERSIONS);
+  const userId = store.i32(slot, USER_ID);
   const path = state.logs.pages(slot, MAX_SESSION_PATH, state.pageName);
   return {
     id: idOf(state, slot, hash),
     site: state.siteOf(slot),
-    visitor: store.visitor[slot] ?? '',
-    userId: userId === 0 ? null : strings.held(userId),
+    visitor: store.visitorOf(slot),
+    userId: userId === 0 ? null : state.users.held(userId),
     startedAt: start,
-    endedAt: start + (store.endOffset[slot] ?? 0),
-    eventCount: store.events[slot] ?? 0,
-    pageviewCount: store.pageviews[slot] ?? 0,
+    endedAt: start + store.u32(slot, END_OFFSET),
+    eventCount: store.u32(slot, EVENTS),
+    pageviewCount: store.u32(slot, PAGEVIEWS),
     path,
     entryChannel: entry[ENTRY.channel] ?? '',
     entrySource: entry[ENTRY.source] ?? '',
     entryMedium: entry[ENTRY.medium] ?? '',
     entryCampaign: entry[ENTRY.campaign] ?? '',
-    landingPage: strings.held(store.landing[slot] ?? 0),
-    exitPage: strings.held(store.exit[slot] ?? 0),
+    landingPage: strings.held(store.i32(slot, LANDING_ID)),
+    exitPage: strings.held(store.i32(slot, EXIT_ID)),
     deviceType: (entry[ENTRY.device] ?? 'other') as DeviceType,
     country: entry[ENTRY.country] ?? '',
     isBot: store.hasFlag(slot, FLAG_BOT),
     converted: conversions > 0,
     conversions,
-    revenue: store.revenue[slot] ?? 0,
-    currency: strings.held(store.currency[slot] ?? 0),
-    version: store.version[slot] ?? 0,
+    revenue: store.revenue(slot),
+    currency: strings.held(store.i32(slot, CURRENCY_ID)),
+    version: store.u32(slot, VERSION),
   };
 }
