@@ -232,13 +232,13 @@ interface WriterProfile {
 async function profileWriter(handle: ClickHouseHandle): Promise<WriterProfile> {
   const pool = fromPool(makeEvents(POOL, START, `p-${randomBytes(3).toString('hex')}`));
   const encodeRuns: number[] = [];
-  let lines: readonly string[] = [];
+  let batch: { body: readonly Buffer[]; rows: number } = { body: [], rows: 0 };
   for (let run = 0; run < RUNS; run++) {
     const writer = new TableWriter(
       EVENTS_SPEC,
       {
-        insert: async (request) => {
-          lines = request.lines;
+        insert: async ({ body, rows }) => {
+          batch = { body, rows };
         },
       },
       { batchRows: HEADLINE_BATCH },
@@ -261,15 +261,14 @@ async function profileWriter(handle: ClickHouseHandle): Promise<WriterProfile> {
     const began = performance.now();
     const inserts = 6;
     for (let k = 0; k < inserts; k++) {
-      await insert({ table: TABLES.events, columns: EVENTS_SPEC.columns, lines, signal });
+      await insert({ table: TABLES.events, columns: EVENTS_SPEC.columns, ...batch, signal });
     }
-    insertRuns.push((inserts * lines.length) / ((performance.now() - began) / 1000));
+    insertRuns.push((inserts * batch.rows) / ((performance.now() - began) / 1000));
   }
-  const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
   return {
     encodeUsPerRow: median(encodeRuns),
     preEncodedRowsPerS: median(insertRuns),
-    bytesPerRow: bytes / lines.length,
+    bytesPerRow: Buffer.concat(batch.body).length / batch.rows,
   };
 }
 

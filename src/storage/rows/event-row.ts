@@ -1,99 +1,61 @@
 import type { ClickEvent } from '../../core/index.js';
 import { TABLES } from '../schema/table-names.js';
-import type { TableSpec } from './table-spec.js';
-import { flag, float, int, nullableText, nullableUint, text, uint, utcMonth } from './values.js';
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
+import { utcMonth } from './values.js';
 
-export const EVENT_COLUMNS = [
-  'id',
-  'site',
-  'type',
-  'name',
-  'visitor',
-  'anonymous_id',
-  'user_id',
-  'previous_id',
-  'group_id',
-  'timestamp',
-  'received_at',
-  'sent_at',
-  'clock_skew_ms',
-  'future_clamped',
-  'url',
-  'path',
-  'referrer',
-  'title',
-  'page_type',
-  'browser',
-  'os',
-  'device_type',
-  'is_bot',
-  'ip_prefix',
-  'country',
-  'channel',
-  'source',
-  'medium',
-  'campaign',
-  'term',
-  'content',
-  'click_id',
-  'referrer_class',
-  'referrer_domain',
-  'is_conversion',
-  'revenue',
-  'currency',
-  'properties',
-  'processor_version',
-] as const;
+const c = cellsOf<ClickEvent>();
+
+export const EVENTS_SPEC = defineTable(
+  TABLES.events,
+  {
+    id: c.text((e) => e.id),
+    site: c.text((e) => e.site),
+    type: c.text((e) => e.type),
+    name: c.text((e) => e.name),
+    visitor: c.text((e) => e.visitor),
+    anonymous_id: c.nullableText((e) => e.anonymousId),
+    user_id: c.nullableText((e) => e.userId),
+    previous_id: c.nullableText((e) => e.previousId),
+    group_id: c.nullableText((e) => e.groupId),
+    timestamp: c.uint((e) => e.timestamp),
+    received_at: c.uint((e) => e.receivedAt),
+    sent_at: c.nullableUint((e) => e.sentAt),
+    clock_skew_ms: c.int((e) => e.clockSkewMs),
+    future_clamped: c.flag((e) => e.futureClamped),
+    url: c.text((e) => e.url),
+    path: c.text((e) => e.path),
+    referrer: c.text((e) => e.referrer),
+    title: c.text((e) => e.title),
+    page_type: c.text((e) => e.pageType),
+    browser: c.text((e) => e.browser),
+    os: c.text((e) => e.os),
+    device_type: c.text((e) => e.deviceType),
+    is_bot: c.flag((e) => e.isBot),
+    ip_prefix: c.text((e) => e.ipPrefix),
+    country: c.text((e) => e.country),
+    channel: c.text((e) => e.channel),
+    source: c.text((e) => e.source),
+    medium: c.text((e) => e.medium),
+    campaign: c.text((e) => e.campaign),
+    term: c.text((e) => e.term),
+    content: c.text((e) => e.content),
+    click_id: c.text((e) => e.clickId),
+    referrer_class: c.text((e) => e.referrerClass),
+    referrer_domain: c.text((e) => e.referrerDomain),
+    is_conversion: c.flag((e) => e.isConversion),
+    revenue: c.float((e) => e.revenue),
+    currency: c.text((e) => e.currency),
+    properties: c.text((e) => e.properties),
+    processor_version: c.text((e) => e.processorVersion),
+  },
+  { partitionOf: (e) => utcMonth(e.timestamp) },
+);
+
+export const EVENT_COLUMNS = EVENTS_SPEC.columns;
 
 export type EventColumn = (typeof EVENT_COLUMNS)[number];
 
-export function eventRow(e: ClickEvent): Record<EventColumn, unknown> {
-  return {
-    id: text(e.id),
-    site: text(e.site),
-    type: text(e.type),
-    name: text(e.name),
-    visitor: text(e.visitor),
-    anonymous_id: nullableText(e.anonymousId),
-    user_id: nullableText(e.userId),
-    previous_id: nullableText(e.previousId),
-    group_id: nullableText(e.groupId),
-    timestamp: uint(e.timestamp),
-    received_at: uint(e.receivedAt),
-    sent_at: nullableUint(e.sentAt),
-    clock_skew_ms: int(e.clockSkewMs),
-    future_clamped: flag(e.futureClamped),
-    url: text(e.url),
-    path: text(e.path),
-    referrer: text(e.referrer),
-    title: text(e.title),
-    page_type: text(e.pageType),
-    browser: text(e.browser),
-    os: text(e.os),
-    device_type: text(e.deviceType),
-    is_bot: flag(e.isBot),
-    ip_prefix: text(e.ipPrefix),
-    country: text(e.country),
-    channel: text(e.channel),
-    source: text(e.source),
-    medium: text(e.medium),
-    campaign: text(e.campaign),
-    term: text(e.term),
-    content: text(e.content),
-    click_id: text(e.clickId),
-    referrer_class: text(e.referrerClass),
-    referrer_domain: text(e.referrerDomain),
-    is_conversion: flag(e.isConversion),
-    revenue: float(e.revenue),
-    currency: text(e.currency),
-    properties: text(e.properties),
-    processor_version: text(e.processorVersion),
-  };
-}
-
-export const EVENTS_SPEC: TableSpec<ClickEvent> = {
-  table: TABLES.events,
-  columns: EVENT_COLUMNS,
-  toRow: eventRow,
-  partitionOf: (row) => utcMonth(row['timestamp'] as number),
-};
+/** The stored row of an event, as an object. */
+export const eventRow = (e: ClickEvent): Readonly<Record<EventColumn, unknown>> =>
+  EVENTS_SPEC.toRow(e);

@@ -1,6 +1,6 @@
 import { TABLES } from '../schema/table-names.js';
-import type { TableSpec } from './table-spec.js';
-import { text, uint } from './values.js';
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
 
 /** An anonymous id seen together with a user id (identify / alias stitching). */
 export interface IdentityLink {
@@ -11,21 +11,19 @@ export interface IdentityLink {
   readonly at: number;
 }
 
-export const IDENTITY_COLUMNS = ['site', 'anonymous_id', 'user_id', 'at'] as const;
+const c = cellsOf<IdentityLink>();
+
+export const IDENTITIES_SPEC = defineTable(TABLES.identities, {
+  site: c.text((i) => i.site),
+  anonymous_id: c.text((i) => i.anonymousId),
+  user_id: c.text((i) => i.userId),
+  at: c.uint((i) => i.at),
+});
+
+export const IDENTITY_COLUMNS = IDENTITIES_SPEC.columns;
 
 export type IdentityColumn = (typeof IDENTITY_COLUMNS)[number];
 
-export function identityRow(i: IdentityLink): Record<IdentityColumn, unknown> {
-  return {
-    site: text(i.site),
-    anonymous_id: text(i.anonymousId),
-    user_id: text(i.userId),
-    at: uint(i.at),
-  };
-}
-
-export const IDENTITIES_SPEC: TableSpec<IdentityLink> = {
-  table: TABLES.identities,
-  columns: IDENTITY_COLUMNS,
-  toRow: identityRow,
-};
+/** The stored row of an identity link, as an object. */
+export const identityRow = (i: IdentityLink): Readonly<Record<IdentityColumn, unknown>> =>
+  IDENTITIES_SPEC.toRow(i);

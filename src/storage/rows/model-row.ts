@@ -1,6 +1,6 @@
 import { TABLES } from '../schema/table-names.js';
-import type { TableSpec } from './table-spec.js';
-import { text, uint } from './values.js';
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
 
 /** A model snapshot as the registry keeps it. */
 export interface StoredModel {
@@ -14,25 +14,23 @@ export interface StoredModel {
   readonly snapshot: Uint8Array;
 }
 
-export const MODEL_COLUMNS = ['kind', 'version', 'created_at', 'metrics', 'snapshot'] as const;
+const c = cellsOf<StoredModel>();
+
+export const MODELS_SPEC = defineTable(TABLES.models, {
+  kind: c.text((m) => m.kind),
+  version: c.text((m) => m.version),
+  created_at: c.uint((m) => m.createdAt),
+  // Non-finite metrics would not survive JSON; they become null.
+  metrics: c.text((m) => JSON.stringify(m.metrics)),
+  snapshot: c.text((m) =>
+    Buffer.from(m.snapshot.buffer, m.snapshot.byteOffset, m.snapshot.byteLength).toString('base64'),
+  ),
+});
+
+export const MODEL_COLUMNS = MODELS_SPEC.columns;
 
 export type ModelColumn = (typeof MODEL_COLUMNS)[number];
 
-export function modelRow(m: StoredModel): Record<ModelColumn, unknown> {
-  return {
-    kind: text(m.kind),
-    version: text(m.version),
-    created_at: uint(m.createdAt),
-    // Non-finite metrics would not survive JSON; they become null.
-    metrics: JSON.stringify(m.metrics),
-    snapshot: Buffer.from(m.snapshot.buffer, m.snapshot.byteOffset, m.snapshot.byteLength).toString(
-      'base64',
-    ),
-  };
-}
-
-export const MODELS_SPEC: TableSpec<StoredModel> = {
-  table: TABLES.models,
-  columns: MODEL_COLUMNS,
-  toRow: modelRow,
-};
+/** The stored row of a model snapshot, as an object. */
+export const modelRow = (m: StoredModel): Readonly<Record<ModelColumn, unknown>> =>
+  MODELS_SPEC.toRow(m);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionOutput, SessionSummary } from '../../core/index.js';
+import { sqlString } from '../sql.js';
 import { BASE, makeEvent } from '../testing/fixtures.js';
+import { readTsv } from '../testing/tsv-reader.js';
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
 import { EVENTS_SPEC } from './event-row.js';
 import { FAILED_EVENTS_SPEC } from './failed-event-row.js';
 import { IDENTITIES_SPEC } from './identity-row.js';
@@ -9,6 +13,7 @@ import { PROFILES_SPEC } from './profile-row.js';
 import { SCORES_SPEC } from './score-row.js';
 import { SESSIONS_SPEC, sessionRow } from './session-row.js';
 import type { Row, TableSpec } from './table-spec.js';
+import { TsvBuffer } from './tsv-buffer.js';
 import { float, int, uint, utcMonth } from './values.js';
 
 const summary: SessionSummary = {
@@ -107,8 +112,122 @@ describe.each(SAMPLES.map(([spec, item]) => [spec.table, spec, item] as const))(
       const row: Row = spec.toRow(item as never);
       expect(JSON.parse(JSON.stringify(row))).toEqual(row);
     });
+
+    it('encode as one TSV line holding exactly the row', () => {
+      expect(encoded(spec, item)).toEqual(expectedCells(spec.toRow(item as never), spec.columns));
+    });
   },
 );
+
+/** The row `spec.encode` writes for `item`, read back. */
+function encoded(spec: TableSpec<never>, item: unknown): (string | null)[] {
+  const out = new TsvBuffer();
+  spec.encode(item as never, out);
+  const row = spec.toRow(item as never);
+  const arrays = spec.columns.flatMap((column, i) => (Array.isArray(row[column]) ? [i] : []));
+  const rows = readTsv(out.toBuffer(), new Set(arrays));
+  expect(rows).toHaveLength(1);
+  return rows[0] as (string | null)[];
+}
+
+/**
+ * What a row object's cells look like in TSV, spelled independently of the encoder: text as it
+ * is, numbers in JavaScript's spelling, null as NULL, arrays as SQL literals.
+ */
+function expectedCells(row: Row, columns: readonly string[]): (string | null)[] {
+  return columns.map((column) => {
+    const value = row[column];
+    if (value === null) return null;
+    if (Array.isArray(value)) {
+      const elements = value.map((v: unknown) =>
+        typeof v === 'string' ? sqlString(v) : String(v),
+      );
+      return `[${elements.join(',')}]`;
+    }
+    return String(value);
+  });
+}
+
+describe('encoded rows with hostile and odd values', () => {
+  const h = "it's \\ a\ttab\nline\r\0 \ud800 😀 '; DROP TABLE x; --";
+  const event = makeEvent({
+    id: h,
+    name: h,
+    title: h.repeat(20),
+    userId: null,
+    anonymousId: '\\N',
+    sentAt: null,
+    clockSkewMs: -1234.5,
+    revenue: 1e-7,
+    timestamp: 2 ** 60,
+  });
+  const score = {
+    site: h,
+    visitor: h,
+    sessionId: h,
+    at: NaN,
+    propensity: NaN,
+    markovProbability: 5e-324,
+    nextPages: [
+      { pageType: h, probability: 0.75 },
+      { pageType: '', probability: Infinity },
+    ],
+    modelVersion: h,
+  };
+  const profile = {
+    userId: h,
+    emailHash: '',
+    segment: h,
+    lifetimeValue: -0.5,
+    orders: 3.7,
+    firstOrderAt: null,
+    lastOrderAt: BASE,
+    tenureDays: 12.25,
+    churned: true,
+    attributes: { [h]: h, plain: '' },
+    updatedAt: BASE,
+  };
+
+  it.each([
+    ['events', EVENTS_SPEC as TableSpec<never>, event],
+    ['scores', SCORES_SPEC as TableSpec<never>, score],
+    ['profiles', PROFILES_SPEC as TableSpec<never>, profile],
+  ])('%s: the TSV line and the row object agree', (_name, spec, item) => {
+    expect(encoded(spec, item)).toEqual(expectedCells(spec.toRow(item as never), spec.columns));
+  });
+
+  it('writes the lone surrogate as U+FFFD and clamps numbers like the row does', () => {
+    const cells = encoded(EVENTS_SPEC as TableSpec<never>, event);
+    const at = (column: string) => cells[EVENTS_SPEC.columns.indexOf(column as never)];
+    expect(at('id')).toBe(h.replace('\ud800', '\ufffd'));
+    expect(at('anonymous_id')).toBe('\\N');
+    expect(at('user_id')).toBeNull();
+    expect(at('timestamp')).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(at('clock_skew_ms')).toBe('-1234');
+  });
+});
+
+describe('defineTable', () => {
+  const c = cellsOf<{ readonly a: string; readonly b: number }>();
+
+  it('takes the columns in the order given, and partitions by item', () => {
+    const spec = defineTable(
+      't',
+      { b: c.uint((x) => x.b), a: c.text((x) => x.a) },
+      { partitionOf: (x) => x.b % 2 },
+    );
+    expect(spec.columns).toEqual(['b', 'a']);
+    expect(spec.toRow({ a: 'x', b: 3 })).toEqual({ b: 3, a: 'x' });
+    expect(encoded(spec as TableSpec<never>, { a: 'x', b: 3 })).toEqual(['3', 'x']);
+    expect(spec.partitionOf?.({ a: 'x', b: 3 })).toBe(1);
+  });
+
+  it('refuses a cell type it does not know, and a table without columns', () => {
+    const bogus = { type: 'toString', get: () => 1 } as never;
+    expect(() => defineTable('t', { a: bogus })).toThrow(RangeError);
+    expect(() => defineTable('t', {})).toThrow(RangeError);
+  });
+});
 
 describe('session rows', () => {
   const update: SessionOutput = { kind: 'update', session: summary, event: makeEvent({ id: 'e' }) };

@@ -1,7 +1,8 @@
 import type { Score } from '../../core/index.js';
 import { TABLES } from '../schema/table-names.js';
-import type { TableSpec } from './table-spec.js';
-import { float, text, uint, utcMonth } from './values.js';
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
+import { utcMonth } from './values.js';
 
 /**
  * A score as stored: the live Score plus the session's dimensions, so the per-minute aggregates
@@ -14,43 +15,31 @@ export interface ScoreRecord extends Score {
   readonly deviceType?: string;
 }
 
-export const SCORE_COLUMNS = [
-  'site',
-  'visitor',
-  'session_id',
-  'at',
-  'propensity',
-  'markov_probability',
-  'next_pages.page_type',
-  'next_pages.probability',
-  'model_version',
-  'channel',
-  'country',
-  'device_type',
-] as const;
+const c = cellsOf<ScoreRecord>();
+
+export const SCORES_SPEC = defineTable(
+  TABLES.scores,
+  {
+    site: c.text((s) => s.site),
+    visitor: c.text((s) => s.visitor),
+    session_id: c.text((s) => s.sessionId),
+    at: c.uint((s) => s.at),
+    propensity: c.float((s) => s.propensity),
+    markov_probability: c.float((s) => s.markovProbability),
+    'next_pages.page_type': c.textArray((s) => s.nextPages.map((p) => p.pageType)),
+    'next_pages.probability': c.floatArray((s) => s.nextPages.map((p) => p.probability)),
+    model_version: c.text((s) => s.modelVersion),
+    channel: c.text((s) => s.channel ?? ''),
+    country: c.text((s) => s.country ?? ''),
+    device_type: c.text((s) => s.deviceType ?? ''),
+  },
+  { partitionOf: (s) => utcMonth(s.at) },
+);
+
+export const SCORE_COLUMNS = SCORES_SPEC.columns;
 
 export type ScoreColumn = (typeof SCORE_COLUMNS)[number];
 
-export function scoreRow(s: ScoreRecord): Record<ScoreColumn, unknown> {
-  return {
-    site: text(s.site),
-    visitor: text(s.visitor),
-    session_id: text(s.sessionId),
-    at: uint(s.at),
-    propensity: float(s.propensity),
-    markov_probability: float(s.markovProbability),
-    'next_pages.page_type': s.nextPages.map((p) => text(p.pageType)),
-    'next_pages.probability': s.nextPages.map((p) => float(p.probability)),
-    model_version: text(s.modelVersion),
-    channel: text(s.channel ?? ''),
-    country: text(s.country ?? ''),
-    device_type: text(s.deviceType ?? ''),
-  };
-}
-
-export const SCORES_SPEC: TableSpec<ScoreRecord> = {
-  table: TABLES.scores,
-  columns: SCORE_COLUMNS,
-  toRow: scoreRow,
-  partitionOf: (row) => utcMonth(row['at'] as number),
-};
+/** The stored row of a score, as an object. */
+export const scoreRow = (s: ScoreRecord): Readonly<Record<ScoreColumn, unknown>> =>
+  SCORES_SPEC.toRow(s);

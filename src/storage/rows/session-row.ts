@@ -1,94 +1,66 @@
 import type { SessionOutput } from '../../core/index.js';
 import { TABLES } from '../schema/table-names.js';
-import type { TableSpec } from './table-spec.js';
-import { flag, float, nullableText, text, uint, utcMonth } from './values.js';
-
-export const SESSION_COLUMNS = [
-  'id',
-  'site',
-  'visitor',
-  'user_id',
-  'started_at',
-  'ended_at',
-  'event_count',
-  'pageview_count',
-  'path',
-  'entry_channel',
-  'entry_source',
-  'entry_medium',
-  'entry_campaign',
-  'landing_page',
-  'exit_page',
-  'device_type',
-  'country',
-  'is_bot',
-  'converted',
-  'conversions',
-  'revenue',
-  'currency',
-  'version',
-  'closed',
-  'deleted',
-  'close_reason',
-  'merged_into',
-  'row_version',
-] as const;
-
-export type SessionColumn = (typeof SESSION_COLUMNS)[number];
+import { cellsOf } from './cells.js';
+import { defineTable } from './define-table.js';
+import { uint, utcMonth } from './values.js';
 
 /** Row states, the low bits of `row_version` (see ddl.ts sessionsTable). */
 export const SESSION_STATE = { open: 0, closed: 1, merged: 2 } as const;
 const STATES_PER_VERSION = 4;
 
-/**
- * The stored row for a sessionizer output. A session merged into another becomes a tombstone
- * (deleted = 1) that outranks every earlier row of its id, so it disappears from every query.
- */
-export function sessionRow(output: SessionOutput): Record<SessionColumn, unknown> {
-  const s = output.session;
-  const state =
-    output.kind === 'update'
-      ? SESSION_STATE.open
-      : output.reason === 'merged'
-        ? SESSION_STATE.merged
-        : SESSION_STATE.closed;
-  const version = uint(s.version);
-  return {
-    id: text(s.id),
-    site: text(s.site),
-    visitor: text(s.visitor),
-    user_id: nullableText(s.userId),
-    started_at: uint(s.startedAt),
-    ended_at: uint(s.endedAt),
-    event_count: uint(s.eventCount),
-    pageview_count: uint(s.pageviewCount),
-    path: s.path.map(text),
-    entry_channel: text(s.entryChannel),
-    entry_source: text(s.entrySource),
-    entry_medium: text(s.entryMedium),
-    entry_campaign: text(s.entryCampaign),
-    landing_page: text(s.landingPage),
-    exit_page: text(s.exitPage),
-    device_type: text(s.deviceType),
-    country: text(s.country),
-    is_bot: flag(s.isBot),
-    converted: flag(s.converted),
-    conversions: uint(s.conversions),
-    revenue: float(s.revenue),
-    currency: text(s.currency),
-    version,
-    closed: flag(output.kind === 'closed'),
-    deleted: flag(state === SESSION_STATE.merged),
-    close_reason: output.kind === 'closed' ? output.reason : '',
-    merged_into: output.kind === 'closed' ? text(output.mergedInto ?? '') : '',
-    // NOTE: version < 2^51 keeps row_version exact in a JSON number.
-    row_version: Math.min(version, 2 ** 51 - 1) * STATES_PER_VERSION + state,
-  };
+function stateOf(output: SessionOutput): number {
+  if (output.kind === 'update') return SESSION_STATE.open;
+  return output.reason === 'merged' ? SESSION_STATE.merged : SESSION_STATE.closed;
 }
 
-export const SESSIONS_SPEC: TableSpec<SessionOutput> = {
-  table: TABLES.sessions,
-  columns: SESSION_COLUMNS,
-  toRow: sessionRow,
-  partitionOf: (row) => utcMonth(row['started_at'] as number),
-};
+const c = cellsOf<SessionOutput>();
+
+/**
+ * The stored row of a sessionizer output. A session merged into another becomes a tombstone
+ * (deleted = 1) that outranks every earlier row of its id, so it disappears from every query.
+ */
+export const SESSIONS_SPEC = defineTable(
+  TABLES.sessions,
+  {
+    id: c.text((o) => o.session.id),
+    site: c.text((o) => o.session.site),
+    visitor: c.text((o) => o.session.visitor),
+    user_id: c.nullableText((o) => o.session.userId),
+    started_at: c.uint((o) => o.session.startedAt),
+    ended_at: c.uint((o) => o.session.endedAt),
+    event_count: c.uint((o) => o.session.eventCount),
+    pageview_count: c.uint((o) => o.session.pageviewCount),
+    path: c.textArray((o) => o.session.path),
+    entry_channel: c.text((o) => o.session.entryChannel),
+    entry_source: c.text((o) => o.session.entrySource),
+    entry_medium: c.text((o) => o.session.entryMedium),
+    entry_campaign: c.text((o) => o.session.entryCampaign),
+    landing_page: c.text((o) => o.session.landingPage),
+    exit_page: c.text((o) => o.session.exitPage),
+    device_type: c.text((o) => o.session.deviceType),
+    country: c.text((o) => o.session.country),
+    is_bot: c.flag((o) => o.session.isBot),
+    converted: c.flag((o) => o.session.converted),
+    conversions: c.uint((o) => o.session.conversions),
+    revenue: c.float((o) => o.session.revenue),
+    currency: c.text((o) => o.session.currency),
+    version: c.uint((o) => o.session.version),
+    closed: c.flag((o) => o.kind === 'closed'),
+    deleted: c.flag((o) => stateOf(o) === SESSION_STATE.merged),
+    close_reason: c.text((o) => (o.kind === 'closed' ? o.reason : '')),
+    merged_into: c.text((o) => (o.kind === 'closed' ? (o.mergedInto ?? '') : '')),
+    // NOTE: version < 2^51 keeps row_version exact in a JSON number.
+    row_version: c.uint(
+      (o) => Math.min(uint(o.session.version), 2 ** 51 - 1) * STATES_PER_VERSION + stateOf(o),
+    ),
+  },
+  { partitionOf: (o) => utcMonth(o.session.startedAt) },
+);
+
+export const SESSION_COLUMNS = SESSIONS_SPEC.columns;
+
+export type SessionColumn = (typeof SESSION_COLUMNS)[number];
+
+/** The stored row of a sessionizer output, as an object (see SESSIONS_SPEC). */
+export const sessionRow = (output: SessionOutput): Readonly<Record<SessionColumn, unknown>> =>
+  SESSIONS_SPEC.toRow(output);

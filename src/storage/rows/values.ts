@@ -42,8 +42,21 @@ export const float = (value: number): number =>
 /**
  * YYYYMM of a ms time in UTC: the partition a row lands in (ddl.ts `monthPartition`), for
  * splitting inserts that would touch too many partitions.
+ * NOTE: runs once per written row; rows come in time order, so the last month's bounds answer
+ * almost every call without building a Date.
  */
 export function utcMonth(ms: number): number {
-  const date = new Date(uint(ms));
-  return date.getUTCFullYear() * 100 + date.getUTCMonth() + 1;
+  const t = uint(ms);
+  if (t >= lastMonth.from && t < lastMonth.to) return lastMonth.month;
+  const date = new Date(t);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth();
+  lastMonth = {
+    from: Date.UTC(year, month, 1),
+    to: Date.UTC(year, month + 1, 1),
+    month: year * 100 + month + 1,
+  };
+  return lastMonth.month;
 }
+
+let lastMonth = { from: 0, to: 0, month: 197001 };

@@ -10,7 +10,7 @@
  */
 export function splitByPartition<L>(
   lines: readonly L[],
-  partitions: readonly number[] | undefined,
+  partitions: ArrayLike<number> | undefined,
   maxPartitions: number,
 ): L[][] {
   if (partitions === undefined || lines.length === 0) return [[...lines]];

@@ -44,7 +44,7 @@ export interface StorageWritersOptions {
   /** ...then overridden per table. */
   readonly tables?: Partial<Record<WriterName, TableWriterOptions>>;
   readonly logger?: Logger;
-  /** Seam for tests; defaults to JSONEachRow inserts into `target`. */
+  /** Seam for tests; defaults to TabSeparated inserts into `target` (clickhouse-inserter.ts). */
   readonly insert?: InsertRows;
 }
 

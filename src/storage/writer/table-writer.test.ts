@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StateError } from '../../core/index.js';
-import type { Row, TableSpec } from '../rows/table-spec.js';
+import { cellsOf } from '../rows/cells.js';
+import { defineTable } from '../rows/define-table.js';
 import { TableWriter, type InsertRequest } from './table-writer.js';
 import { resolveWriterOptions } from './writer-options.js';
 
@@ -9,15 +10,19 @@ interface Item {
   readonly month?: number;
 }
 
-const SPEC: TableSpec<Item> = {
-  table: 'items',
-  columns: ['n'],
-  toRow: (item) => {
-    if (item.n < 0) throw new TypeError(`bad item ${item.n}`);
-    return { n: item.n, month: item.month ?? 202401 };
+const c = cellsOf<Item>();
+
+/** One Int column, n; a negative n is a mapping bug (its getter throws). */
+const SPEC = defineTable(
+  'items',
+  {
+    n: c.int((item) => {
+      if (item.n < 0) throw new TypeError(`bad item ${item.n}`);
+      return item.n;
+    }),
   },
-  partitionOf: (row) => row['month'] as number,
-};
+  { partitionOf: (item) => item.month ?? 202401 },
+);
 
 const items = (from: number, count: number): Item[] =>
   Array.from({ length: count }, (_, i) => ({ n: from + i }));
@@ -27,13 +32,15 @@ class FakeClickHouse {
   readonly calls: { rows: number[]; settle: (error?: Error) => void }[] = [];
   /** Rows ClickHouse acknowledged, in order. */
   readonly stored: number[] = [];
-  auto: ((rows: readonly Row[]) => Error | undefined) | undefined;
+  auto: ((rows: readonly number[]) => Error | undefined) | undefined;
 
   insert = (request: InsertRequest): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      // SPEC names one column, n: a TSV line is just the number.
-      const parsed: Row[] = request.lines.map((line) => ({ n: Number(line) }));
-      const rows = parsed.map((r) => r['n'] as number);
+      // SPEC names one column, n: a TSV line is just the number, and every line ends in \n.
+      const text = Buffer.concat(request.body).toString('utf8');
+      if (!text.endsWith('\n')) throw new Error(`body does not end a line: ${text}`);
+      const rows = text.slice(0, -1).split('\n').map(Number);
+      if (rows.length !== request.rows) throw new Error(`${request.rows} rows said, ${text} sent`);
       const settle = (error?: Error): void => {
         if (error !== undefined) reject(error);
         else {
@@ -41,7 +48,7 @@ class FakeClickHouse {
           resolve();
         }
       };
-      if (this.auto !== undefined) settle(this.auto(parsed));
+      if (this.auto !== undefined) settle(this.auto(rows));
       else this.calls.push({ rows, settle });
     });
 
@@ -213,7 +220,7 @@ describe('TableWriter', () => {
       SPEC,
       {
         insert: (request) => {
-          sizes.push(request.lines.length);
+          sizes.push(request.rows);
           return ch.insert(request);
         },
       },

@@ -10,7 +10,7 @@ import {
 } from '../../core/index.js';
 import { isRetriableClickHouseError } from '../clickhouse-errors.js';
 import type { TableSpec } from '../rows/table-spec.js';
-import { tsvLine } from '../rows/tsv.js';
+import { RowBuffer, type EncodedBatch } from './row-buffer.js';
 import { splitByPartition } from './split-by-partition.js';
 import { newTicket, type Ticket } from './write-ticket.js';
 import {
@@ -26,8 +26,13 @@ export type InsertRows = (request: InsertRequest) => Promise<void>;
 export interface InsertRequest {
   readonly table: string;
   readonly columns: readonly [string, ...string[]];
-  /** One TabSeparated line per row, cells in the order of `columns`. */
-  readonly lines: readonly string[];
+  /**
+   * TabSeparated rows, cells in the order of `columns`, each line ending in '\n': the chunks
+   * in order (a row never spans two).
+   */
+  readonly body: readonly Buffer[];
+  /** Rows in `body`. */
+  readonly rows: number;
   readonly signal: AbortSignal;
 }
 
@@ -81,14 +86,12 @@ export class TableWriter<T> implements Lifecycle {
   private readonly table: string;
 
   /**
-   * Rows not yet taken into an insert, already encoded as TSV lines (rows/tsv.ts): positions
-   * [batched, admitted). NOTE: encoding on admission (in the caller's write) rather than in the
-   * insert lets it overlap with the insert in flight: the server parses one batch while this
-   * thread encodes the next, instead of both waiting on each other.
+   * Rows not yet taken into an insert, already encoded as TSV bytes (rows/tsv-buffer.ts):
+   * positions [batched, admitted). NOTE: encoding on admission (in the caller's write) rather
+   * than in the insert lets it overlap with the insert in flight: the server parses one batch
+   * while this thread encodes the next, instead of both waiting on each other.
    */
-  private buffer: string[] = [];
-  /** Partition of each buffered line, when the table is partitioned (parallel to `buffer`). */
-  private partitions: number[] = [];
+  private readonly buffer: RowBuffer<T>;
   private admitted = 0;
   private batched = 0;
   /** Every position below this belongs to an insert that has settled (ok or failed). */
@@ -118,6 +121,7 @@ export class TableWriter<T> implements Lifecycle {
     this.options = resolveWriterOptions(options);
     this.insertRows = deps.insert;
     this.table = spec.table;
+    this.buffer = new RowBuffer(spec);
     this.logger = (deps.logger ?? silentLogger).child({ table: spec.table });
   }
 
@@ -186,7 +190,7 @@ export class TableWriter<T> implements Lifecycle {
   stats(): TableWriterStats {
     return {
       table: this.table,
-      bufferedRows: this.buffer.length,
+      bufferedRows: this.buffer.rows,
       inFlightRows: this.inFlightRows,
       waitingWrites: this.queue.length,
       inserts: this.inserts,
@@ -218,7 +222,7 @@ export class TableWriter<T> implements Lifecycle {
   }
 
   private room(): number {
-    return Math.max(0, this.options.maxBufferedRows - this.buffer.length - this.inFlightRows);
+    return Math.max(0, this.options.maxBufferedRows - this.buffer.rows - this.inFlightRows);
   }
 
   /** Moves queued writes into the buffer as far as room allows, in FIFO order. */
@@ -230,13 +234,9 @@ export class TableWriter<T> implements Lifecycle {
       const ticket = head.ticket;
       if (ticket.start < 0) ticket.start = this.admitted;
       const stop = Math.min(head.items.length, head.offset + room);
-      const partitionOf = this.spec.partitionOf;
       try {
         for (; head.offset < stop; head.offset++) {
-          const row = this.spec.toRow(head.items[head.offset] as T);
-          const line = tsvLine(row, this.spec.columns);
-          if (partitionOf !== undefined) this.partitions.push(partitionOf(row));
-          this.buffer.push(line);
+          this.buffer.add(head.items[head.offset] as T);
           this.admitted += 1;
         }
       } catch (error) {
@@ -249,7 +249,7 @@ export class TableWriter<T> implements Lifecycle {
         ticket.end = this.admitted;
       }
     }
-    this.setHeld(this.buffer.length + this.inFlightRows);
+    this.setHeld(this.buffer.rows + this.inFlightRows);
     this.settleTickets();
     if (!this.isFull()) {
       for (const wake of this.roomWaiters.splice(0)) wake();
@@ -260,7 +260,7 @@ export class TableWriter<T> implements Lifecycle {
   private schedule(): void {
     if (this.shouldInsert()) {
       this.kick();
-    } else if (this.buffer.length > 0 && this.timer === undefined) {
+    } else if (this.buffer.rows > 0 && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.timerDue = true;
@@ -275,8 +275,8 @@ export class TableWriter<T> implements Lifecycle {
   }
 
   private shouldInsert(): boolean {
-    if (this.buffer.length === 0) return false;
-    return this.buffer.length >= this.options.batchRows || this.timerDue || this.flushRequests > 0;
+    if (this.buffer.rows === 0) return false;
+    return this.buffer.rows >= this.options.batchRows || this.timerDue || this.flushRequests > 0;
   }
 
   /** Starts the insert loop unless it runs already (it re-checks the buffer after each batch). */
@@ -290,34 +290,29 @@ export class TableWriter<T> implements Lifecycle {
 
   private async loop(): Promise<void> {
     while (this.shouldInsert()) {
-      const take = Math.min(this.buffer.length, this.options.batchRows);
-      const batch = this.buffer.slice(0, take);
-      const partitions =
-        this.spec.partitionOf === undefined ? undefined : this.partitions.slice(0, take);
-      this.buffer = this.buffer.slice(take);
-      if (partitions !== undefined) this.partitions = this.partitions.slice(take);
+      const batch = this.buffer.take(this.options.batchRows);
       const start = this.batched;
-      this.batched += batch.length;
+      this.batched += batch.rows;
       this.timerDue = false;
       this.clearTimer();
       // Held rows stay the same: they move from the buffer to in flight, and free room only
       // when the insert settles, so memory stays bounded by maxBufferedRows.
-      this.inFlightRows = batch.length;
+      this.inFlightRows = batch.rows;
       let failure: Error | undefined;
       try {
-        await this.insertBatch(batch, partitions);
+        await this.insertBatch(batch);
       } catch (error) {
         failure = toError(error);
       }
+      this.buffer.release(batch);
       this.inFlightRows = 0;
       this.markSettled(start, this.batched, failure);
       this.admit();
     }
   }
 
-  private async insertBatch(batch: string[], partitions: number[] | undefined): Promise<void> {
-    const chunks = splitByPartition(batch, partitions, this.options.maxPartitionsPerInsert);
-    for (const lines of chunks) {
+  private async insertBatch(batch: EncodedBatch): Promise<void> {
+    for (const { body, rows } of this.chunksOf(batch)) {
       const began = performance.now();
       try {
         await retry(
@@ -325,7 +320,8 @@ export class TableWriter<T> implements Lifecycle {
             this.insertRows({
               table: this.table,
               columns: this.spec.columns,
-              lines,
+              body,
+              rows,
               signal: this.abort.signal,
             }),
           {
@@ -341,7 +337,7 @@ export class TableWriter<T> implements Lifecycle {
               this.logger.warn('clickhouse_insert_retry', {
                 attempt,
                 delay_ms: delayMs,
-                rows: lines.length,
+                rows,
                 error: error.message.slice(0, 500),
               });
             },
@@ -352,7 +348,7 @@ export class TableWriter<T> implements Lifecycle {
         this.lastError = toError(error).message;
         writerMetrics.inserts.inc({ table: this.table, outcome: 'failed' });
         this.logger.error('clickhouse_insert_failed', {
-          rows: lines.length,
+          rows,
           error: this.lastError.slice(0, 500),
         });
         throw error instanceof PathcastError
@@ -364,14 +360,31 @@ export class TableWriter<T> implements Lifecycle {
             );
       }
       this.inserts += 1;
-      this.rowsWritten += lines.length;
+      this.rowsWritten += rows;
       writerMetrics.inserts.inc({ table: this.table, outcome: 'ok' });
-      writerMetrics.rowsWritten.inc({ table: this.table }, lines.length);
+      writerMetrics.rowsWritten.inc({ table: this.table }, rows);
       writerMetrics.insertSeconds.observe(
         { table: this.table },
         (performance.now() - began) / 1000,
       );
     }
+  }
+
+  /**
+   * The batch as one insert, or, when it would touch more than maxPartitionsPerInsert
+   * partitions (rare: see split-by-partition.ts), as several, each copied out row by row.
+   */
+  private chunksOf(batch: EncodedBatch): { body: readonly Buffer[]; rows: number }[] {
+    const max = this.options.maxPartitionsPerInsert;
+    if (batch.partitions === undefined || !exceeds(batch.partitions, max)) return [batch];
+    const indexes = Array.from({ length: batch.rows }, (_, i) => i);
+    const groups = splitByPartition(indexes, batch.partitions, max);
+    const body = Buffer.concat(batch.body);
+    const ends = batch.rowEnds;
+    return groups.map((group) => ({
+      body: group.map((i) => body.subarray(i === 0 ? 0 : ends[i - 1], ends[i])),
+      rows: group.length,
+    }));
   }
 
   /** Records the outcome of positions [start, end) and settles the writes it completes. */
@@ -400,4 +413,17 @@ export class TableWriter<T> implements Lifecycle {
     writerMetrics.bufferedRows.inc({ table: this.table }, rows - this.held);
     this.held = rows;
   }
+}
+
+/** True if `partitions` holds more than `max` distinct values (runs of one value are cheap). */
+function exceeds(partitions: Float64Array, max: number): boolean {
+  const seen = new Set<number>();
+  let last = Number.NaN;
+  for (const partition of partitions) {
+    if (partition === last) continue;
+    last = partition;
+    seen.add(partition);
+    if (seen.size > max) return true;
+  }
+  return false;
 }
