@@ -313,4 +313,62 @@ describe('PartitionPipeline hand-over', () => {
     for (const output of outputs.sessions) latest.set(output.session.id, output.session.eventCount);
     expect([...latest.values()].reduce((sum, n) => sum + n, 0)).toBe(40);
   });
+
+  it('saves a last checkpoint when it closes, so the next owner does not close sessions again', async () => {
+    const clock = new ManualClock(START);
+    const log = new MemoryEventLog({}, { logger: silentLogger, clock });
+    await log.start();
+    await log.ensureTopics([
+      { name: topics.events, partitions: 1 },
+      { name: topics.failedEvents, partitions: 1 },
+    ]);
+    const records = batch(0, 0, 6).records.map((r) => ({ key: r.key, value: r.value }));
+    await log.produce(topics.events, records);
+    const checkpoints = new FileCheckpointStore(mkdtempSync(join(tmpdir(), 'pc-close-')));
+    const build = (outputs: HeldOutputs, at: ManualClock): PartitionPipeline =>
+      new PartitionPipeline(
+        {
+          log,
+          topics,
+          group: GROUP,
+          processor: createEventProcessor({ enricher: createEnricher(), clock: at }),
+          outputs,
+          checkpoints,
+          clock: at,
+          logger: silentLogger,
+        },
+        // No periodic checkpoint within the test: only closing can save the closes below.
+        { checkpointIntervalMs: 86_400_000, tickMs: 5 },
+      );
+    const first = new HeldOutputs();
+    const pipeline = build(first, clock);
+    await pipeline.start();
+    const closedSessions = (outputs: HeldOutputs): number =>
+      outputs.sessions.filter((o) => o.kind === 'closed').length;
+    for (const deadline = Date.now() + 10_000; pipeline.openSessions() < 3;) {
+      if (Date.now() > deadline) throw new Error('the events were not sessionized');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Event time moves on while the partition is idle: the three sessions close.
+    clock.advance(3 * 3_600_000);
+    for (const deadline = Date.now() + 10_000; closedSessions(first) < 3;) {
+      if (Date.now() > deadline) throw new Error('the idle sessions did not close');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await pipeline.close();
+
+    // The successor's clock starts where the first one did: had the closes not been saved, it
+    // would replay the events as on time and close the same sessions a second time.
+    const later = new ManualClock(START);
+    const next = new HeldOutputs();
+    const successor = build(next, later);
+    await successor.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(successor.openSessions()).toBe(0);
+    later.advance(3 * 3_600_000);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // ticks run on real timers
+    await successor.close();
+    await log.close();
+    expect(closedSessions(next)).toBe(0);
+  });
 });

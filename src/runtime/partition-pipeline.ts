@@ -75,6 +75,10 @@ const recordsTotal = counter('pathcast_pipeline_records_total', 'Records process
   'outcome',
 ]);
 const checkpointsTotal = counter('pathcast_checkpoints_total', 'Partition checkpoints taken');
+const backpressureTotal = counter(
+  'pathcast_pipeline_backpressure_waits_total',
+  'Batches held back because the outputs were full (ClickHouse slow or down): each waited for a flush',
+);
 const openSessionsGauge = gauge('pathcast_open_sessions', 'Open sessions held by this process');
 
 /** How often a batch that waits (for the chain, for room, for a flush) keeps its group alive. */
@@ -150,9 +154,12 @@ export class PartitionPipeline implements PartitionHandler {
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    // NOTE: the consumer stays set while it closes: closing revokes every partition, and the
+    // revoke saves a last checkpoint of each, so the next owner does not replay (and re-close)
+    // what this member already finished. Unset first, owns() said no and nothing was saved.
     const consumer = this.consumer;
-    this.consumer = undefined;
     if (consumer !== undefined) await consumer.close();
+    this.consumer = undefined;
   }
 
   openSessions(): number {
@@ -221,6 +228,7 @@ export class PartitionPipeline implements PartitionHandler {
       if (!this.owns(batch.partition, state)) return;
       const { outputs } = this.deps;
       while (outputs.backedUp()) {
+        backpressureTotal.inc();
         await outputs.flush();
         await ctx.heartbeat();
         if (ctx.isStale()) return;

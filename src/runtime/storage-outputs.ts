@@ -83,7 +83,9 @@ export class StorageOutputs implements PipelineOutputs {
     }
   }
 
+  /** Whether the writers are full, counting what this turn gathered (handed over first). */
   backedUp(): boolean {
+    this.handOver();
     return this.writers.isFull();
   }
 

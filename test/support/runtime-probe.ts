@@ -24,6 +24,7 @@ export interface Sample {
   readonly waitingWrites: number;
   readonly writersFull: boolean;
   readonly processedRecords: number;
+  /** Batches the pipeline held back because the writers were full. */
   readonly backpressureWaits: number;
   /** Records of the events topic after the group's committed offsets. */
   readonly lag: number;
@@ -65,7 +66,7 @@ export async function sample(parts: RuntimeParts): Promise<Sample> {
     waitingWrites,
     writersFull: parts.storage.writers.isFull(),
     processedRecords: await counterTotal('pathcast_pipeline_records_total'),
-    backpressureWaits: await counterTotal('pathcast_clickhouse_backpressure_waits_total'),
+    backpressureWaits: await counterTotal('pathcast_pipeline_backpressure_waits_total'),
     lag,
   };
 }
