@@ -17,6 +17,7 @@ import { KafkaCheckpointStore } from '../src/runtime/kafka-checkpoint-store.js';
 import { followModels } from '../src/runtime/model-follower.js';
 import { ModelInputsShipper } from '../src/runtime/model-inputs.js';
 import { TrainerRole } from '../src/runtime/trainer-role.js';
+import { decodeTrainerState } from '../src/runtime/trainer-state.js';
 
 const topics = topicNames('t');
 const GROUP = 'processors';
@@ -57,7 +58,11 @@ async function snapshotStore(log: MemoryEventLog, id: string): Promise<KafkaChec
   return store;
 }
 
-async function trainer(log: MemoryEventLog, id: string): Promise<TrainerRole> {
+async function trainer(
+  log: MemoryEventLog,
+  id: string,
+  options: TrainerOptions = OPTIONS,
+): Promise<TrainerRole> {
   const store = await snapshotStore(log, id);
   const role = new TrainerRole({
     log,
@@ -65,7 +70,7 @@ async function trainer(log: MemoryEventLog, id: string): Promise<TrainerRole> {
     group: GROUP,
     store,
     hasher,
-    trainer: OPTIONS,
+    trainer: options,
     clock: systemClock,
     logger: silentLogger,
   });
@@ -222,5 +227,51 @@ describe('TrainerRole (on the in-memory log)', () => {
     expect(versions).toEqual([...versions].sort((x, y) => x - y));
     expect(served[served.length - 1]?.parts.updates).toBe(examples);
     unfollow();
+  }, 30_000);
+
+  it('publishes and saves its last snapshot when it closes, with the offset it learnt up to', async () => {
+    const log = await memoryLog();
+    // No snapshot on the timer within the test: only closing can save one.
+    const role = await trainer(log, 'a', { ...OPTIONS, publishIntervalMs: 3_600_000 });
+    await pollUntil('the role', () => (role.holds() ? true : undefined), { timeoutMs: 5_000 });
+    const producer = await shipper(log, 'p');
+    let examples = 0;
+    for (let n = 0; n < 10; n++) examples += play(producer, n);
+    const probe = await log.consume({
+      topic: topics.modelInputs,
+      group: 'probe',
+      fromBeginning: true,
+      handler: { onBatch: async () => undefined },
+    });
+    closing.push(probe);
+    const end = await pollUntil(
+      'every input shipped and read by the role',
+      async () => {
+        const [lag] = await probe.lag();
+        return lag !== undefined && lag.end > 0 && role.learntUpTo === lag.end
+          ? lag.end
+          : undefined;
+      },
+      { timeoutMs: 5_000, describe: () => `role at ${role.learntUpTo}` },
+    );
+    expect(role.snapshot).toBeUndefined(); // nothing published yet
+
+    await role.close();
+    const store = await snapshotStore(log, 'reader');
+    const saved = await store.load(topics.modelInputs, `${GROUP}.trainer`, 0);
+    expect(saved?.nextOffset).toBe(end);
+    const state = saved === undefined ? undefined : decodeTrainerState(saved.state);
+    const model = state?.ok === true ? state.value.model : undefined;
+    expect(model?.parts.updates).toBe(examples);
+    expect(model?.pageFlow.support(0)).toBe(10);
+    const next = await trainer(log, 'b', { ...OPTIONS, publishIntervalMs: 3_600_000 });
+    await pollUntil('the role taken', () => (next.holds() ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+    // Resumed at the saved offset, with nothing to replay.
+    expect(next.learntUpTo).toBe(end);
+    await next.close();
+    const resumed = await store.load(topics.modelInputs, `${GROUP}.trainer`, 0);
+    expect(resumed?.nextOffset).toBe(end);
   }, 30_000);
 });

@@ -6,6 +6,7 @@ import {
   type Logger,
   type SessionOutput,
 } from '../core/index.js';
+import { serially } from './serial-chain.js';
 import {
   LOG_ERROR,
   type BatchContext,
@@ -209,7 +210,7 @@ export class PartitionPipeline implements PartitionHandler {
     for (const partition of partitions) {
       const state = this.partitions.get(partition);
       if (state === undefined) continue;
-      await this.serial(state, () => this.checkpoint(partition, state, true));
+      await serially(state, () => this.checkpoint(partition, state, true));
       this.partitions.delete(partition);
     }
     this.updateGauge();
@@ -224,7 +225,7 @@ export class PartitionPipeline implements PartitionHandler {
   async onBatch(batch: RecordBatch, ctx: BatchContext): Promise<void> {
     const state = this.partitions.get(batch.partition);
     if (state === undefined) return;
-    const work = this.serial(state, async () => {
+    const work = serially(state, async () => {
       if (!this.owns(batch.partition, state)) return;
       const { outputs } = this.deps;
       while (outputs.backedUp()) {
@@ -352,7 +353,7 @@ export class PartitionPipeline implements PartitionHandler {
   private tick(): void {
     const now = this.deps.clock.now();
     for (const [partition, state] of this.partitions) {
-      void this.serial(state, async () => {
+      void serially(state, async () => {
         // Released meanwhile: closing sessions here would emit outputs no checkpoint covers.
         if (!this.owns(partition, state)) return;
         if (state.caughtUp && state.sessionizer.advanceTime(now) > 0)
@@ -365,16 +366,6 @@ export class PartitionPipeline implements PartitionHandler {
       });
     }
     this.updateGauge();
-  }
-
-  private serial(state: PartitionState, work: () => Promise<void>): Promise<void> {
-    const next = state.chain.then(work);
-    // The chain goes on after a failure; the failure itself is returned to the caller.
-    state.chain = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
   }
 
   private updateGauge(): void {

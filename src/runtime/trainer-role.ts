@@ -1,4 +1,5 @@
 import { counter, gauge, type Clock, type Lifecycle, type Logger } from '../core/index.js';
+import { serially } from './serial-chain.js';
 import {
   LOG_ERROR,
   type BatchContext,
@@ -135,14 +136,21 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
   async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    // NOTE: the consumer stays set while it closes: the revoke that closing brings must still
+    // own the partition to publish and save the last snapshot (as PartitionPipeline.close).
     const consumer = this.consumer;
-    this.consumer = undefined;
     if (consumer !== undefined) await consumer.close();
+    this.consumer = undefined;
   }
 
   /** Whether this process is the trainer now. */
   holds(): boolean {
     return this.held !== undefined;
+  }
+
+  /** The model-inputs offset the held role has learnt up to, for tests and status. */
+  get learntUpTo(): number | undefined {
+    return this.held?.nextOffset;
   }
 
   /** The held trainer's latest snapshot (saved or not), for tests and status. */
@@ -196,7 +204,7 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
   async onRevoked(partitions: readonly number[]): Promise<void> {
     const held = this.held;
     if (held === undefined || !partitions.includes(PARTITION)) return;
-    await this.serial(held, () => this.publish(held));
+    await serially(held, () => this.publish(held));
     this.release();
     this.logger.info('trainer_role_released', { version: held.learner.currentVersion });
   }
@@ -209,7 +217,7 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
   async onBatch(batch: RecordBatch, _ctx: BatchContext): Promise<void> {
     const held = this.held;
     if (held === undefined || batch.partition !== PARTITION) return;
-    await this.serial(held, async () => {
+    await serially(held, async () => {
       if (!this.owns(held)) return;
       for (const record of batch.records) {
         if (record.offset < held.nextOffset) continue;
@@ -284,7 +292,7 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
   private tick(): void {
     const held = this.held;
     if (held === undefined) return;
-    void this.serial(held, () => this.publish(held)).catch((error: unknown) => {
+    void serially(held, () => this.publish(held)).catch((error: unknown) => {
       this.logger.error('model_publish_failed', { err: error });
     });
   }
@@ -297,14 +305,5 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
     if (this.held === undefined) return;
     this.held = undefined;
     roleHeld.set(0);
-  }
-
-  private serial(held: Held, work: () => Promise<void>): Promise<void> {
-    const next = held.chain.then(work);
-    held.chain = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
   }
 }
