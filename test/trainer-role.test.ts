@@ -237,6 +237,9 @@ describe('TrainerRole (on the in-memory log)', () => {
     const producer = await shipper(log, 'p');
     let examples = 0;
     for (let n = 0; n < 10; n++) examples += play(producer, n);
+    // Closing the shipper ships its last count deltas and waits until all is produced, so the
+    // end offset below covers the deltas too (the delta timer could fire after it otherwise).
+    await producer.close();
     const probe = await log.consume({
       topic: topics.modelInputs,
       group: 'probe',
