@@ -507,6 +507,8 @@ export async function e2e(
         sentAt: new Date().toISOString(),
         context: undefined,
         forcedType: undefined,
+        // Many visitors' events: one record each (the processor's dearest input shape).
+        body: undefined,
         geo: () => ({ country: 'GB', ipPrefix: '203.0.113.0' }),
         clock: systemClock,
       });

@@ -156,13 +156,14 @@ export function replay(options: ReplayOptions, deps: ReplayDeps): ReplayResult {
     timed(() => {
       for (let i = 0; i < batch.length; i++) {
         const record = batch[i] as RecordSource;
-        const outcome = processor(record);
-        if (!outcome.ok) {
-          failed++;
-          continue;
+        for (const outcome of processor(record)) {
+          if (!outcome.ok) {
+            failed++;
+            continue;
+          }
+          const event: ClickEvent = outcome.value;
+          sessionizer.process(event, arrivals[i] as number, record);
         }
-        const event: ClickEvent = outcome.value;
-        sessionizer.process(event, arrivals[i] as number, record);
       }
       sincePublish += batch.length;
       if (learn && sincePublish >= publishEvery) {

@@ -17,7 +17,14 @@ export {
   type SegmentEvent,
   type SegmentType,
 } from './segment/schema.js';
-export { encodeEnvelope, decodeEnvelope, type RawEnvelope } from './envelope.js';
+export {
+  encodeEnvelope,
+  encodeBatchEnvelope,
+  decodeEnvelopes,
+  type BatchEnvelopeMeta,
+  type RawEnvelope,
+} from './envelope.js';
+export { mergeBatchContext } from './segment/batch-context.js';
 export { topicNames, type TopicNames } from './topics.js';
 export * from './failed/index.js';
 export * from './log/index.js';

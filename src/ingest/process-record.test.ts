@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/index.js';
 import { createEnricher } from './enrich/index.js';
-import { encodeEnvelope, type RawEnvelope } from './envelope.js';
+import { encodeBatchEnvelope, encodeEnvelope, type RawEnvelope } from './envelope.js';
 import { createEventProcessor } from './process-record.js';
 
 const clock = new ManualClock(Date.parse('2026-06-01T12:00:05Z'));
-const process = createEventProcessor({ enricher: createEnricher(), clock });
+const processAll = createEventProcessor({ enricher: createEnricher(), clock });
+/** The one outcome of a one-event record. */
+const process = (source: Parameters<typeof processAll>[0]) => {
+  const outcomes = processAll(source);
+  expect(outcomes).toHaveLength(1);
+  const [outcome] = outcomes;
+  if (outcome === undefined) throw new Error('no outcome');
+  return outcome;
+};
 const receivedAt = Date.parse('2026-06-01T12:00:00Z');
 
 const envelope = (event: unknown, extra: Partial<RawEnvelope> = {}): RawEnvelope => ({
@@ -80,6 +88,12 @@ describe('createEventProcessor', () => {
     ['garbage bytes', Buffer.from([0xde, 0xad, 0xbe, 0xef]), 'poison_message', ''],
     ['JSON that is no envelope', '{"hello":"world"}', 'poison_message', ''],
     [
+      'a batch record without a batch',
+      encodeBatchEnvelope({ site: 'shop', receivedAt, country: '', ipPrefix: '' }, '{}'),
+      'poison_message',
+      '',
+    ],
+    [
       'an invalid event',
       encodeEnvelope(envelope({ type: 'track', anonymousId: 'a' })),
       'schema_violation',
@@ -112,5 +126,48 @@ describe('createEventProcessor', () => {
     });
     expect(outcome.failed.size).toBeGreaterThan(0);
     expect(outcome.failed.message.length).toBeGreaterThan(0);
+  });
+
+  it('reads every event of a batch record, with the batch context and sentAt, in order', () => {
+    const body = {
+      sentAt: '2026-06-01T12:00:00Z',
+      context: { locale: 'fr-FR', userAgent: order.context.userAgent },
+      batch: [
+        { ...order, messageId: 'm-1', context: { page: order.context.page } },
+        { type: 'track', anonymousId: 'anon-1', messageId: 'm-2' },
+        {
+          type: 'page',
+          messageId: 'm-3',
+          anonymousId: 'anon-1',
+          timestamp: '2026-06-01T11:59:30Z',
+          context: { userAgent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
+        },
+      ],
+    };
+    const meta = { site: 'shop', receivedAt, country: 'FR', ipPrefix: '198.51.100.0' };
+    const outcomes = processAll(record(encodeBatchEnvelope(meta, JSON.stringify(body)), 11));
+    expect(outcomes.map((o) => (o.ok ? o.value.id : o.failed.reason))).toEqual([
+      'm-1',
+      'schema_violation',
+      'm-3',
+    ]);
+    const [first, second, third] = outcomes;
+    // The batch context is under each event's own: the bot's user agent wins for m-3.
+    expect(first?.ok && first.value).toMatchObject({
+      site: 'shop',
+      deviceType: 'desktop',
+      isBot: false,
+      country: 'FR',
+      ipPrefix: '198.51.100.0',
+      sentAt: Date.parse('2026-06-01T12:00:00Z'),
+      pageType: '/checkout/:id',
+    });
+    expect(third?.ok && third.value).toMatchObject({ isBot: true, country: 'FR' });
+    expect(second?.ok === false && second.failed).toMatchObject({
+      id: 'm-2',
+      site: 'shop',
+      partition: 2,
+      offset: 11,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { VERSION, ok, type ClickEvent, type Clock, type Ok } from '../core/index.js';
 import type { Enricher, Enrichment } from './enrich/index.js';
-import { decodeEnvelope } from './envelope.js';
+import { decodeEnvelopes, type RawEnvelope } from './envelope.js';
 import { failedEvent, type FailedEvent } from './failed/index.js';
 import { normalizeSegmentEvent, type BaseEvent } from './segment/normalize.js';
 
@@ -15,7 +15,8 @@ export interface RecordSource {
 /** An event ready for the sessionizer, or the failed event to store instead. */
 export type ProcessOutcome = Ok<ClickEvent> | { readonly ok: false; readonly failed: FailedEvent };
 
-export type EventProcessor = (record: RecordSource) => ProcessOutcome;
+/** A record's events in their order (a batch record holds several), each processed or failed. */
+export type EventProcessor = (record: RecordSource) => ProcessOutcome[];
 
 export interface EventProcessorDeps {
   readonly enricher: Enricher;
@@ -23,8 +24,9 @@ export interface EventProcessorDeps {
 }
 
 /**
- * Turns one record of the events topic into a ClickEvent, or into a failed event with its
- * reason. Never throws, whatever the record holds: a poison message must not stop a partition.
+ * Turns one record of the events topic into ClickEvents, each event that cannot be one into a
+ * failed event with its reason. Never throws, whatever the record holds: a poison message must
+ * not stop a partition (it becomes one failed event).
  */
 export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
   return (record) => {
@@ -49,31 +51,37 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
       }),
     });
 
-    const envelope = decodeEnvelope(record.value);
-    if (!envelope.ok) {
+    const envelopes = decodeEnvelopes(record.value);
+    if (!envelopes.ok) {
       const text = typeof record.value === 'string' ? record.value : record.value.toString('utf8');
-      return failWith('poison_message', envelope.reason, '', text);
+      return [failWith('poison_message', envelopes.reason, '', text)];
     }
-    const { site, receivedAt, sentAt, event } = envelope.value;
-    const normalized = normalizeSegmentEvent(event, { site, receivedAt, sentAt });
-    if (!normalized.ok) {
-      return failWith(normalized.code, normalized.reason, site, event, messageIdOf(event));
+    const outcomes: ProcessOutcome[] = [];
+    for (const envelope of envelopes.value) outcomes.push(processOne(envelope));
+    return outcomes;
+
+    function processOne(envelope: RawEnvelope): ProcessOutcome {
+      const { site, receivedAt, sentAt, event } = envelope;
+      const normalized = normalizeSegmentEvent(event, { site, receivedAt, sentAt });
+      if (!normalized.ok) {
+        return failWith(normalized.code, normalized.reason, site, event, messageIdOf(event));
+      }
+      const { base, inputs } = normalized.value;
+      const enriched = deps.enricher.enrich({
+        type: base.type,
+        name: base.name,
+        url: base.url,
+        referrer: base.referrer,
+        userAgent: inputs.userAgent,
+        ip: inputs.ip,
+        campaign: inputs.campaign,
+        properties: inputs.properties,
+      });
+      if (!enriched.ok) return failWith('enrichment_failed', enriched.reason, site, event, base.id);
+      // The collector resolved the IP already when it was the producer (and dropped the raw IP).
+      const collectorGeo = inputs.ip === '' ? envelope : undefined;
+      return ok(clickEvent(base, enriched.value, collectorGeo));
     }
-    const { base, inputs } = normalized.value;
-    const enriched = deps.enricher.enrich({
-      type: base.type,
-      name: base.name,
-      url: base.url,
-      referrer: base.referrer,
-      userAgent: inputs.userAgent,
-      ip: inputs.ip,
-      campaign: inputs.campaign,
-      properties: inputs.properties,
-    });
-    if (!enriched.ok) return failWith('enrichment_failed', enriched.reason, site, event, base.id);
-    // The collector resolved the IP already when it was the producer (and dropped the raw IP).
-    const collectorGeo = inputs.ip === '' ? envelope.value : undefined;
-    return ok(clickEvent(base, enriched.value, collectorGeo));
   };
 }
 

@@ -7,7 +7,12 @@ import {
   type Lifecycle,
   type Logger,
 } from '../core/index.js';
-import type { EventLog, LogConsumer, RecordBatch } from '../ingest/index.js';
+import {
+  recordBytesOf,
+  type EventLog,
+  type LogConsumer,
+  type RecordBatch,
+} from '../ingest/index.js';
 import { encodeCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint-store.js';
 import {
   addressKey,
@@ -282,7 +287,7 @@ export class KafkaCheckpointStore implements CheckpointStore, Lifecycle {
         records = { slots: [new Map(), new Map()], maxSeq: 0 };
         this.records.set(address, records);
       }
-      const chunk = decodeChunk(record.value);
+      const chunk = decodeChunk(recordBytesOf(record.value));
       if (!isCorrupt(chunk) && chunk.seq > records.maxSeq) records.maxSeq = chunk.seq;
       records.slots[key.slot].set(key.chunk, chunk);
       if (this.followers.has(address)) touched.add(address);

@@ -7,6 +7,7 @@ import {
   MemoryEventLog,
   createEnricher,
   createEventProcessor,
+  encodeBatchEnvelope,
   encodeEnvelope,
   topicNames,
   visitorKey,
@@ -54,41 +55,49 @@ class LatestSessions implements PipelineOutputs {
   }
 }
 
-/** A deterministic stream: 60 visitors, visits with gaps, conversions, some disorder. */
-function stream(): ProducerRecord[] {
+/**
+ * A deterministic stream: 60 visitors, visits with gaps, conversions, some disorder. Events come
+ * in a visitor's batches of 1 to 3, logged one record per event, or (batched) one record per
+ * batch as the collector logs a browser's batch.
+ */
+function stream(batched = false): ProducerRecord[] {
   const records: ProducerRecord[] = [];
   let seed = 7;
   const random = (): number => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
     return seed / 2_147_483_648;
   };
-  for (let n = 0; n < 3_000; n++) {
+  for (let n = 0; n < 3_000;) {
     const visitor = `v${Math.floor(random() * 60)}`;
-    const time = START + n * 20_000 + Math.floor((random() - 0.5) * 2 * MINUTE);
-    const converts = random() < 0.05;
-    const event = converts
-      ? { type: 'track', event: 'Order Completed', properties: { revenue: 10 + (n % 7) } }
-      : {
-          type: 'page',
-          properties: { url: `https://shop.test/${['home', 'product/1', 'cart'][n % 3]}` },
-        };
-    records.push({
-      key: visitorKey('shop', visitor),
-      value: encodeEnvelope({
-        v: 1,
-        site: 'shop',
-        receivedAt: time + 1_000,
-        sentAt: null,
-        country: '',
-        ipPrefix: '',
-        event: {
-          ...event,
-          messageId: `m${n}`,
-          anonymousId: visitor,
-          timestamp: new Date(time).toISOString(),
-        },
-      }),
-    });
+    const events: Array<Record<string, unknown>> = [];
+    const size = 1 + Math.floor(random() * 3);
+    let receivedAt = 0;
+    for (const end = Math.min(3_000, n + size); n < end; n++) {
+      const time = START + n * 20_000 + Math.floor((random() - 0.5) * 2 * MINUTE);
+      receivedAt = Math.max(receivedAt, time + 1_000);
+      const converts = random() < 0.05;
+      const event = converts
+        ? { type: 'track', event: 'Order Completed', properties: { revenue: 10 + (n % 7) } }
+        : {
+            type: 'page',
+            properties: { url: `https://shop.test/${['home', 'product/1', 'cart'][n % 3]}` },
+          };
+      events.push({
+        ...event,
+        messageId: `m${n}`,
+        anonymousId: visitor,
+        timestamp: new Date(time).toISOString(),
+      });
+    }
+    const key = visitorKey('shop', visitor);
+    const meta = { site: 'shop', receivedAt, country: '', ipPrefix: '' };
+    if (batched) {
+      records.push({ key, value: encodeBatchEnvelope(meta, JSON.stringify({ batch: events })) });
+      continue;
+    }
+    for (const event of events) {
+      records.push({ key, value: encodeEnvelope({ ...meta, v: 1, sentAt: null, event }) });
+    }
   }
   return records;
 }
@@ -160,5 +169,28 @@ describe('PartitionPipeline', () => {
 
     expect(clean.final().size).toBeGreaterThan(100);
     expect(crashed.final()).toEqual(clean.final());
+  });
+
+  it('reads batch records as their events: the same sessions, across a crash too', async () => {
+    const clock = new ManualClock(START + 10 * 24 * 60 * MINUTE);
+    const single = new LatestSessions();
+    const one = await run(stream(), mkdtempSync(join(tmpdir(), 'pc-single-')), single, clock);
+    await one.pipeline.close();
+    await one.log.close();
+
+    const records = stream(true);
+    expect(records.length).toBeLessThan(2_000);
+    const dir = mkdtempSync(join(tmpdir(), 'pc-batched-'));
+    const batched = new LatestSessions();
+    const before = await run(records.slice(0, 1_000), dir, batched, clock);
+    await before.log.close();
+    const after = await run(records, dir, batched, clock);
+    await after.pipeline.close();
+    await after.log.close();
+
+    expect(single.eventsSeen).toBe(3_000);
+    expect(batched.eventsSeen).toBeGreaterThanOrEqual(3_000);
+    expect(single.final().size).toBeGreaterThan(100);
+    expect(batched.final()).toEqual(single.final());
   });
 });

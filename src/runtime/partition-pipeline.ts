@@ -72,9 +72,11 @@ interface PartitionState {
   chain: Promise<void>;
 }
 
-const recordsTotal = counter('pathcast_pipeline_records_total', 'Records processed, by outcome', [
-  'outcome',
-]);
+const recordsTotal = counter(
+  'pathcast_pipeline_records_total',
+  'Events processed (a batch record of the events topic holds several), by outcome',
+  ['outcome'],
+);
 const checkpointsTotal = counter('pathcast_checkpoints_total', 'Partition checkpoints taken');
 const backpressureTotal = counter(
   'pathcast_pipeline_backpressure_waits_total',
@@ -250,15 +252,16 @@ export class PartitionPipeline implements PartitionHandler {
     const failed: FailedEvent[] = [];
     const now = clock.now();
     for (const record of batch.records) {
-      const outcome = processor(record);
-      if (!outcome.ok) {
-        failed.push(outcome.failed);
-        recordsTotal.inc({ outcome: outcome.failed.reason });
-        continue;
+      for (const outcome of processor(record)) {
+        if (!outcome.ok) {
+          failed.push(outcome.failed);
+          recordsTotal.inc({ outcome: outcome.failed.reason });
+          continue;
+        }
+        const result = state.sessionizer.process(outcome.value, now, record);
+        recordsTotal.inc({ outcome: result });
+        if (result === 'accepted') events.push(outcome.value);
       }
-      const result = state.sessionizer.process(outcome.value, now, record);
-      recordsTotal.inc({ outcome: result });
-      if (result === 'accepted') events.push(outcome.value);
     }
     if (events.length > 0) outputs.events(batch.partition, events);
     state.pendingFailed.push(...failed);

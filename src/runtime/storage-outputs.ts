@@ -1,10 +1,11 @@
 import type { ClickEvent, Logger, Score, SessionOutput } from '../core/index.js';
-import type {
-  EventLog,
-  FailedEvent,
-  LogConsumer,
-  RecordBatch,
-  TopicNames,
+import {
+  recordText,
+  type EventLog,
+  type FailedEvent,
+  type LogConsumer,
+  type RecordBatch,
+  type TopicNames,
 } from '../ingest/index.js';
 import type { IdentityLink } from '../sessionizer/index.js';
 import type { StorageWriters } from '../storage/index.js';
@@ -145,7 +146,7 @@ export async function storeFailedEvents(
         const failed: FailedEvent[] = [];
         for (const record of batch.records) {
           try {
-            failed.push(JSON.parse(record.value.toString('utf8')) as FailedEvent);
+            failed.push(JSON.parse(recordText(record.value)) as FailedEvent);
           } catch (error) {
             // Only Pathcast writes this topic; a record it cannot read is logged, not stored.
             logger.error('failed_event_unreadable', { offset: record.offset, err: error });

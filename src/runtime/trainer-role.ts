@@ -2,6 +2,7 @@ import { counter, gauge, type Clock, type Lifecycle, type Logger } from '../core
 import { serially } from './serial-chain.js';
 import {
   LOG_ERROR,
+  recordBytesOf,
   type BatchContext,
   type ConsumerContext,
   type EventLog,
@@ -221,7 +222,7 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
       if (!this.owns(held)) return;
       for (const record of batch.records) {
         if (record.offset < held.nextOffset) continue;
-        this.apply(held, record.value, record.offset);
+        this.apply(held, recordBytesOf(record.value), record.offset);
       }
       held.nextOffset = batch.nextOffset;
     });

@@ -12,7 +12,7 @@ import type { KafkaConfig, SiteConfig } from '../../src/config/index.js';
 import { buildApp, type RateLimitOptions } from '../../src/gateway/index.js';
 import {
   createEventLog,
-  decodeEnvelope,
+  decodeEnvelopes,
   topicNames,
   type EventLog,
   type FailedEvent,
@@ -76,7 +76,7 @@ export interface CollectorHarness {
   site(id: string): SiteConfig;
   /** Requests answered so far, in the order their answers finished. */
   requests(): readonly SeenRequest[];
-  /** Every envelope on the events topic, read from the start to the end as of this call. */
+  /** Every event on the events topic (one envelope each), from the start to the end as of the call. */
   readEvents(): Promise<RawEnvelope[]>;
   /** Every failed event on the failed-events topic, likewise. */
   readFailed(): Promise<FailedEvent[]>;
@@ -152,8 +152,9 @@ export async function startCollector(options: CollectorHarnessOptions): Promise<
     requests: () => seen,
     async readEvents() {
       const records = await drainTopic(log, topics.events);
-      return records.map((record) => {
-        const decoded = decodeEnvelope(record.value);
+      // A batch record holds several events: each comes back as its own envelope.
+      return records.flatMap((record) => {
+        const decoded = decodeEnvelopes(record.value);
         if (!decoded.ok) {
           throw new Error(
             `${record.topic}/${record.partition}@${record.offset} is not an envelope: ${decoded.reason}`,

@@ -2,14 +2,16 @@ import type { Clock } from '../../core/index.js';
 import type { SiteConfig } from '../../config/index.js';
 import {
   LIMITS,
+  encodeBatchEnvelope,
   encodeEnvelope,
   failedEvent,
   checkSegmentEvent,
+  mergeBatchContext,
   visitorKey,
   type EventRejection,
   type FailedEvent,
 } from '../../ingest/index.js';
-import { mergeContext, readMessageId, removeIp } from './event-prep.js';
+import { hasIpField, readMessageId, removeIp } from './event-prep.js';
 
 /** Why the collector refused one event of a request. */
 export type CollectorRejection = EventRejection | 'event_too_large';
@@ -27,8 +29,10 @@ export interface Rejection {
 }
 
 export interface AcceptedBatch {
-  /** Records for the events topic. */
+  /** Records for the events topic: one per event, or one for the whole batch. */
   readonly records: Array<{ key: string; value: string }>;
+  /** Events accepted (in the records). */
+  readonly accepted: number;
   /** Failed events for the failed-events topic (one per rejection). */
   readonly failed: FailedEvent[];
   readonly rejected: Rejection[];
@@ -43,6 +47,11 @@ export interface AcceptContext {
   readonly context: Record<string, unknown> | undefined;
   /** For the single-event endpoints: the type the route implies. */
   readonly forcedType: string | undefined;
+  /**
+   * A batch request's body as received (its JSON text and size in bytes): see acceptEvents for
+   * when it is logged as is. Undefined for the single-event endpoints.
+   */
+  readonly body: { readonly text: string; readonly bytes: number } | undefined;
   readonly geo: GeoLookup;
   readonly clock: Clock;
 }
@@ -50,13 +59,27 @@ export interface AcceptContext {
 // Bytes the envelope adds around the event: everything but the event's own JSON.
 const ENVELOPE_OVERHEAD = 200;
 
+/** An event that passed validation, waiting to be written. */
+interface Passed {
+  readonly index: number;
+  readonly event: unknown;
+  readonly visitor: string;
+  readonly ip: string;
+  /** Whether `context.ip` is there at all (an IP in any shape keeps the body out of the log). */
+  readonly ipField: boolean;
+}
+
 /**
  * Validates a request's events one by one: each is either turned into a log record or into a
  * failed event with its reason. Nothing is dropped: the caller writes both lists, then answers.
+ *
+ * Records: when every event of a batch request is valid, all belong to one visitor (a browser's
+ * batch), none carries an IP (nor the batch context) and the body is within the one-event size
+ * limit, the body is logged as it came, in one record (encodeBatchEnvelope): the processor reads
+ * exactly these events from it. Otherwise each event is its own record, its IP removed.
  */
 export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): AcceptedBatch {
   const receivedAt = ctx.clock.now();
-  const records: Array<{ key: string; value: string }> = [];
   const failed: FailedEvent[] = [];
   const rejected: Rejection[] = [];
   const reject = (index: number, raw: unknown, code: CollectorRejection, reason: string): void => {
@@ -74,7 +97,9 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
       }),
     );
   };
+  const sentAt = typeof ctx.sentAt === 'string' ? ctx.sentAt : null;
 
+  const passed: Passed[] = [];
   events.forEach((raw, index) => {
     const event = prepare(raw, ctx);
     const checked = checkSegmentEvent(event, {
@@ -86,14 +111,30 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
       reject(index, event, checked.code, checked.reason);
       return;
     }
-    const ip = checked.value.ip || ctx.clientIp;
-    const { country, ipPrefix } = ctx.geo(ip);
+    const { visitor, ip } = checked.value;
+    passed.push({ index, event, visitor, ip, ipField: hasIpField(event) });
+  });
+
+  const body = ctx.body;
+  const first = passed[0];
+  if (body !== undefined && first !== undefined && asOneRecord(passed, rejected, body.bytes)) {
+    const { country, ipPrefix } = ctx.geo(ctx.clientIp);
+    const meta = { site: ctx.site.id, receivedAt, country, ipPrefix };
+    const value = encodeBatchEnvelope(meta, body.text);
+    const record = { key: visitorKey(ctx.site.id, first.visitor), value };
+    return { records: [record], accepted: passed.length, failed, rejected };
+  }
+
+  const records: Array<{ key: string; value: string }> = [];
+  const checkedRejections = rejected.length;
+  for (const { index, event, visitor, ip } of passed) {
+    const { country, ipPrefix } = ctx.geo(ip || ctx.clientIp);
     removeIp(event);
     const value = encodeEnvelope({
       v: 1,
       site: ctx.site.id,
       receivedAt,
-      sentAt: typeof ctx.sentAt === 'string' ? ctx.sentAt : null,
+      sentAt,
       country,
       ipPrefix,
       event,
@@ -108,18 +149,39 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
           'event_too_large',
           `the event is ${bytes} bytes; the limit is ${LIMITS.eventBytes}`,
         );
-        return;
+        continue;
       }
     }
-    records.push({ key: visitorKey(ctx.site.id, checked.value.visitor), value });
+    records.push({ key: visitorKey(ctx.site.id, visitor), value });
+  }
+  if (rejected.length > checkedRejections) inIndexOrder(rejected, failed);
+  return { records, accepted: records.length, failed, rejected };
+}
+
+/** Rejections (and their failed events, pairwise) in the order of the events in the request. */
+function inIndexOrder(rejected: Rejection[], failed: FailedEvent[]): void {
+  const order = rejected.map((_, i) => i).sort((a, b) => rejected[a]!.index - rejected[b]!.index);
+  const pairs = order.map((i) => [rejected[i]!, failed[i]!] as const);
+  pairs.forEach(([rejection, event], i) => {
+    rejected[i] = rejection;
+    failed[i] = event;
   });
-  return { records, failed, rejected };
+}
+
+/** Whether a batch can be logged as its body (see acceptEvents). */
+function asOneRecord(passed: readonly Passed[], rejected: readonly Rejection[], bytes: number) {
+  if (rejected.length > 0 || bytes > LIMITS.eventBytes) return false;
+  const visitor = passed[0]?.visitor;
+  for (const item of passed) {
+    if (item.ipField || item.visitor !== visitor) return false;
+  }
+  return true;
 }
 
 function prepare(raw: unknown, ctx: AcceptContext): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const event = raw as Record<string, unknown>;
   if (ctx.forcedType !== undefined) event['type'] = ctx.forcedType;
-  if (ctx.context !== undefined) mergeContext(event, ctx.context);
+  if (ctx.context !== undefined) mergeBatchContext(event, ctx.context);
   return event;
 }

@@ -18,7 +18,7 @@ describe('decodeBody', () => {
   ])('reads %s', (_name, body, encoding) => {
     expect(decodeBody(body, encoding, LIMIT)).toEqual({
       ok: true,
-      value: { json, bytes: JSON.stringify(json).length },
+      value: { json, text: JSON.stringify(json), bytes: JSON.stringify(json).length },
     });
   });
 

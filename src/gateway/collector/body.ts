@@ -10,13 +10,14 @@ export type BodyProblem = 'invalid_json' | 'batch_too_large' | 'unsupported_enco
  * Turns a request body into JSON, whatever the sender labelled it: JSON, gzip-compressed JSON
  * (by Content-Encoding, or by the gzip magic bytes, which is how RudderStack's Node SDK sends a
  * gzip body labelled `application/x-www-form-urlencoded`), or `text/plain` from sendBeacon.
- * The decompressed size is bounded, so a small zip bomb cannot take memory.
+ * The decompressed size is bounded, so a small zip bomb cannot take memory. The JSON text comes
+ * back too, for a batch the collector logs as it came (encodeBatchEnvelope).
  */
 export function decodeBody(
   raw: Buffer,
   contentEncoding: string | undefined,
   maxBytes: number,
-): Result<{ json: unknown; bytes: number }, BodyProblem> {
+): Result<{ json: unknown; text: string; bytes: number }, BodyProblem> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
     return fail('unsupported_encoding', `Content-Encoding "${encoding}" is not supported`);
@@ -37,8 +38,9 @@ export function decodeBody(
     }
   }
   if (text.length === 0) return fail('invalid_json', 'the body is empty');
+  const json = text.toString('utf8');
   try {
-    return ok({ json: JSON.parse(text.toString('utf8')) as unknown, bytes: text.length });
+    return ok({ json: JSON.parse(json) as unknown, text: json, bytes: text.length });
   } catch (error) {
     return fail('invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }

@@ -2,27 +2,20 @@ import { LIMITS } from '../../ingest/index.js';
 
 /**
  * The steps every entry point applies to a raw Segment event before validation (the collector
- * and the REST scorer alike), so both read events the same way.
+ * and the REST scorer alike), so both read events the same way. The batch context is merged by
+ * mergeBatchContext (ingest), which the processor shares.
  */
-
-/** The batch-level context merged under the event's own (the event's fields win). */
-export function mergeContext(
-  event: Record<string, unknown>,
-  context: Readonly<Record<string, unknown>>,
-): void {
-  const own = event['context'];
-  event['context'] =
-    typeof own === 'object' && own !== null && !Array.isArray(own)
-      ? { ...context, ...(own as Record<string, unknown>) }
-      : { ...context };
-}
 
 /** The raw IP goes no further than the geo lookup. */
 export function removeIp(event: unknown): void {
+  if (hasIpField(event)) delete (event as { context: Record<string, unknown> }).context['ip'];
+}
+
+/** Whether the event's context has an `ip` field, whatever its value. */
+export function hasIpField(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
   const context = (event as { context?: unknown }).context;
-  if (typeof context === 'object' && context !== null && 'ip' in context) {
-    delete (context as Record<string, unknown>)['ip'];
-  }
+  return typeof context === 'object' && context !== null && 'ip' in context;
 }
 
 /** The event's messageId as a failed event records it (cut to the id limit), or null. */

@@ -6,4 +6,4 @@ export {
 } from './plugin.js';
 export { acceptEvents, type GeoLookup, type Rejection, type AcceptedBatch } from './accept.js';
 export { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-export { mergeContext, readMessageId, removeIp } from './event-prep.js';
+export { readMessageId, removeIp } from './event-prep.js';

@@ -3,8 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, TransientError, silentLogger } from '../../core/index.js';
 import type { SiteConfig } from '../../config/index.js';
-import { decodeEnvelope, topicNames, visitorKey } from '../../ingest/index.js';
-import { collectorPlugin, type CollectorLog } from './plugin.js';
+import { decodeEnvelopes, topicNames, visitorKey, type RawEnvelope } from '../../ingest/index.js';
+import { basicAuthUser, collectorPlugin, type CollectorLog } from './plugin.js';
 
 // A recording stand-in for the event log: this unit test is about the HTTP contract around it.
 // The real logs (memory and Kafka) are exercised in collector.integration.test.ts.
@@ -24,6 +24,15 @@ class RecordingLog implements CollectorLog {
 
   records(topic: string): Array<{ key: string; value: string }> {
     return this.topics.get(topic) ?? [];
+  }
+
+  /** The events of the events topic, one envelope each, in order. */
+  events(): RawEnvelope[] {
+    return this.records(topics.events).flatMap((record) => {
+      const decoded = decodeEnvelopes(record.value);
+      if (!decoded.ok) throw new Error(`not an envelope: ${decoded.reason}`);
+      return decoded.value;
+    });
   }
 }
 
@@ -106,13 +115,88 @@ describe('collector', () => {
       visitorKey('shop', 'anon-1'),
       visitorKey('shop', 'anon-2'),
     ]);
-    const envelope = decodeEnvelope(records[0]?.value ?? '');
-    expect(envelope.ok && envelope.value).toMatchObject({
+    expect(log.events()[0]).toMatchObject({
       site: 'shop',
       country: 'AU',
       ipPrefix: 'prefix-of-ip',
     });
     expect(records[0]?.value).not.toContain('203.0.113.77');
+  });
+
+  describe("one visitor's batch", () => {
+    // What a browser sends: its own events, no IP in them (the collector sees the connection's).
+    const own = (i: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      type: i % 2 === 0 ? 'page' : 'track',
+      event: 'Clicked',
+      messageId: `b-${i}`,
+      anonymousId: 'anon-9',
+      properties: { i, text: `"q" \\ \u0000 🚀` },
+      ...extra,
+    });
+    const batchOf = (n: number) => Array.from({ length: n }, (_, i) => own(i));
+
+    it('is logged as it came, in one record keyed by the visitor, with the geo of the request', async () => {
+      await build();
+      const body = JSON.stringify({
+        sentAt: '2026-06-01T11:59:59Z',
+        context: { locale: 'en-GB', library: { name: 't.js' } },
+        batch: batchOf(20),
+      });
+      const response = await post('/v1/batch', body, { 'x-forwarded-for': '203.0.113.5' });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ success: true, accepted: 20 });
+      const records = log.records(topics.events);
+      expect(records).toHaveLength(1);
+      expect(records[0]?.key).toBe(visitorKey('shop', 'anon-9'));
+      expect(records[0]?.value).toContain(body);
+      const events = log.events();
+      expect(events.map((e) => (e.event as { messageId: string }).messageId)).toEqual(
+        batchOf(20).map((e) => e['messageId']),
+      );
+      for (const envelope of events) {
+        expect(envelope).toMatchObject({
+          site: 'shop',
+          sentAt: '2026-06-01T11:59:59Z',
+          receivedAt: Date.parse('2026-06-01T12:00:00Z'),
+        });
+        expect(envelope.event).toMatchObject({
+          context: { locale: 'en-GB', library: { name: 't.js' } },
+          properties: { text: `"q" \\ \u0000 🚀` },
+        });
+      }
+    });
+
+    it.each([
+      ['two visitors', () => [own(0), own(1, { anonymousId: 'anon-8' })], 2],
+      ['an event with an IP', () => [own(0), own(1, { context: { ip: '203.0.113.77' } })], 2],
+      ['an IP in any shape', () => [own(0, { context: { ip: ['203.0.113.77'] } }), own(1)], 2],
+      ['a body over the one-event limit', () => [own(0), own(1, { pad: 'x'.repeat(33_000) })], 1],
+      ['a rejected event', () => [own(0), own(1, { timestamp: 'not a time' }), own(2)], 2],
+    ])('with %s is logged event by event, without the raw IP', async (_name, batch, count) => {
+      await build();
+      await post('/v1/batch', { batch: batch() });
+      const records = log.records(topics.events);
+      expect(records).toHaveLength(count);
+      for (const record of records) {
+        expect(record.value).not.toContain('203.0.113.77');
+        expect(decodeEnvelopes(record.value)).toMatchObject({
+          ok: true,
+          value: [{ site: 'shop' }],
+        });
+      }
+    });
+
+    it('with an IP in the batch context is logged event by event, without it', async () => {
+      await build();
+      const response = await post('/v1/batch', {
+        context: { ip: '203.0.113.77' },
+        batch: batchOf(3),
+      });
+      expect(response.json()).toEqual({ success: true, accepted: 3 });
+      expect(log.records(topics.events)).toHaveLength(3);
+      expect(JSON.stringify(log.records(topics.events))).not.toContain('203.0.113.77');
+      expect(log.events()[0]).toMatchObject({ country: 'AU', ipPrefix: 'prefix-of-ip' });
+    });
   });
 
   it.each(['track', 'page', 'screen', 'identify', 'alias', 'group'])(
@@ -122,8 +206,8 @@ describe('collector', () => {
       const body = { anonymousId: 'a', userId: 'u', event: 'E', previousId: 'p', groupId: 'g' };
       const response = await post(`/v1/${type}`, body);
       expect(response.statusCode).toBe(200);
-      const envelope = decodeEnvelope(log.records(topics.events)[0]?.value ?? '');
-      expect(envelope.ok && (envelope.value.event as { type: string }).type).toBe(type);
+      expect(log.records(topics.events)).toHaveLength(1);
+      expect((log.events()[0]?.event as { type: string }).type).toBe(type);
     },
   );
 
@@ -322,10 +406,31 @@ describe('collector', () => {
       batch: [track(1, { event: text.slice(0, 1000), properties: { text } })],
     });
     expect(response.statusCode).toBe(200);
-    const envelope = decodeEnvelope(log.records(topics.events)[0]?.value ?? '');
-    expect(envelope.ok && envelope.value.event).toMatchObject({
+    expect(log.events()[0]?.event).toMatchObject({
       event: text.slice(0, 1000),
       properties: { text },
     });
+  });
+});
+
+describe('basicAuthUser', () => {
+  const header = (text: string): string => `Basic ${Buffer.from(text).toString('base64')}`;
+  const cases: Array<[string | undefined, string | undefined]> = [
+    [header('wk_one:'), 'wk_one'],
+    [header('wk_two:secret'), 'wk_two'],
+    [header('wk_three'), 'wk_three'],
+    [header(':password'), undefined],
+    ['Bearer abc', undefined],
+    ['Basic !!!', undefined],
+    [undefined, undefined],
+  ];
+
+  it('reads the user of each header, asked in any order and again', () => {
+    for (let round = 0; round < 3; round++) {
+      for (const [value, user] of round === 1 ? [...cases].reverse() : cases) {
+        expect(basicAuthUser(value)).toBe(user);
+        expect(basicAuthUser(value)).toBe(user);
+      }
+    }
   });
 });

@@ -155,6 +155,10 @@ export async function collectorPlugin(
       sentAt: fields['sentAt'],
       context: asObject(fields['context']),
       forcedType,
+      body:
+        forcedType === undefined
+          ? { text: decoded.value.text, bytes: decoded.value.bytes }
+          : undefined,
       geo: options.geo,
       clock: options.clock,
     });
@@ -178,18 +182,18 @@ export async function collectorPlugin(
       return send(reply, 'log_unavailable');
     }
     produceSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (batch.records.length > 0) acceptedTotal.inc({ site: site.id }, batch.records.length);
+    if (batch.accepted > 0) acceptedTotal.inc({ site: site.id }, batch.accepted);
 
     if (batch.rejected.length === 0) {
       requestsTotal.inc({ code: 'ok' });
-      return reply.code(200).send({ success: true, accepted: batch.records.length });
+      return reply.code(200).send({ success: true, accepted: batch.accepted });
     }
     const only =
-      batch.rejected.length === 1 && batch.records.length === 0 ? batch.rejected[0] : undefined;
+      batch.rejected.length === 1 && batch.accepted === 0 ? batch.rejected[0] : undefined;
     return send(
       reply,
       only?.code ?? 'event_rejected',
-      { accepted: batch.records.length, rejected: batch.rejected },
+      { accepted: batch.accepted, rejected: batch.rejected },
       only?.reason,
     );
   };
@@ -228,9 +232,21 @@ function optedOut(request: FastifyRequest): boolean {
   );
 }
 
+// The last header read and its user: a site's SDKs send the same header on every request.
+let lastHeader = '';
+let lastUser: string | undefined;
+
 /** The user name of an HTTP Basic authorization header (Segment's write key convention). */
 export function basicAuthUser(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
+  if (header === lastHeader) return lastUser;
+  const user = readBasicAuthUser(header);
+  lastHeader = header;
+  lastUser = user;
+  return user;
+}
+
+function readBasicAuthUser(header: string): string | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (match?.[1] === undefined) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');

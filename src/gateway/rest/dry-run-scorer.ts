@@ -3,12 +3,13 @@ import type { SiteConfig } from '../../config/index.js';
 import {
   LIMITS,
   encodeEnvelope,
+  mergeBatchContext,
   normalizeSegmentEvent,
   type EventProcessor,
 } from '../../ingest/index.js';
 import { PartitionSessionizer, type SessionizerOptions } from '../../sessionizer/index.js';
 import { Scorer, type FeatureHasher, type ModelSnapshot } from '../../scoring/index.js';
-import { mergeContext, readMessageId, removeIp, type GeoLookup } from '../collector/index.js';
+import { readMessageId, removeIp, type GeoLookup } from '../collector/index.js';
 
 /** One event of a scoring request that could not be scored, by index, with a stable code. */
 export interface ScoreRejection {
@@ -109,7 +110,9 @@ export function dryRunScore(request: DryRunRequest, deps: DryRunDeps): DryRunOut
       rejected.push({ index, messageId, code: 'event_too_large', reason });
       return;
     }
-    const outcome = deps.processor({ topic: 'score', partition: 0, offset: index, value });
+    // One version 1 envelope in, one outcome out.
+    const [outcome] = deps.processor({ topic: 'score', partition: 0, offset: index, value });
+    if (outcome === undefined) throw new Error('a version 1 envelope gives exactly one outcome');
     if (!outcome.ok) {
       const { reason, message } = outcome.failed;
       rejected.push({ index, messageId, code: reason, reason: message });
@@ -153,10 +156,6 @@ export function dryRunScore(request: DryRunRequest, deps: DryRunDeps): DryRunOut
 
 /** The event with the batch-level context merged under its own (as the collector does). */
 function withBatchContext(raw: unknown, context: Record<string, unknown> | undefined): unknown {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || context === undefined) {
-    return raw;
-  }
-  const event = raw as Record<string, unknown>;
-  mergeContext(event, context);
-  return event;
+  if (context !== undefined) mergeBatchContext(raw, context);
+  return raw;
 }

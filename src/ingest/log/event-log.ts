@@ -37,9 +37,23 @@ export interface LogRecord {
   readonly partition: number;
   readonly offset: number;
   readonly key: string;
-  readonly value: Buffer;
+  /**
+   * As produced: the in-memory log hands back the very string or bytes it was given (no
+   * copy on either side), Kafka always gives bytes. Readers take both (`recordText`).
+   */
+  readonly value: Buffer | string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
+}
+
+/** A record's value as text (UTF-8 bytes decoded; a string as it is). */
+export function recordText(value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/** A record's value as bytes (a string encoded as UTF-8; bytes as they are). */
+export function recordBytesOf(value: Buffer | string): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
 export interface TopicSpec {

@@ -15,6 +15,7 @@ export type {
   RecordBatch,
   TopicSpec,
 } from './event-log.js';
+export { recordText, recordBytesOf } from './event-log.js';
 export { createEventLog, type EventLogDeps, type EventLogOptions } from './create-event-log.js';
 export { MemoryEventLog, type MemoryLogOptions } from './memory/memory-event-log.js';
 export { KafkaEventLog } from './kafka/kafka-event-log.js';

@@ -58,6 +58,9 @@ describe('partitionForKey', () => {
       '日本語のキー',
       '🙂 emoji',
       'x'.repeat(1_000),
+      'é'.repeat(256),
+      '日'.repeat(256),
+      '🙂'.repeat(200),
       ...Array.from({ length: 2_000 }, (_, i) => visitorKey(`site-${i % 7}`, `anon-${i * 7919}`)),
     ];
     for (const partitions of [1, 2, 3, 8, 12, 64, 1_000]) {

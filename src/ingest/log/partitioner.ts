@@ -12,11 +12,10 @@ const M = 0x5bd1e995;
 const R = 24;
 
 /**
- * 32-bit MurmurHash2 exactly as Java's `Utils.murmur2(byte[])`: signed result, 32-bit
- * wrap-around multiplication (Math.imul) where Java's int overflows.
+ * 32-bit MurmurHash2 exactly as Java's `Utils.murmur2(byte[])` of the first `length` bytes:
+ * signed result, 32-bit wrap-around multiplication (Math.imul) where Java's int overflows.
  */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length = data.length): number {
   let h = SEED ^ length;
   const blocks = length >>> 2;
   for (let i = 0; i < blocks; i++) {
@@ -53,6 +52,12 @@ export function partitionForKey(key: string | Uint8Array, partitions: number): n
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
   }
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  return toPositive(murmur2(bytes)) % partitions;
+  if (typeof key !== 'string') return toPositive(murmur2(key)) % partitions;
+  // A key's UTF-8 takes at most 3 bytes per UTF-16 unit: short keys hash from a reused buffer.
+  if (key.length * 3 <= scratch.length) {
+    return toPositive(murmur2(scratch, scratch.write(key, 'utf8'))) % partitions;
+  }
+  return toPositive(murmur2(Buffer.from(key, 'utf8'))) % partitions;
 }
+
+const scratch = Buffer.allocUnsafe(768);

@@ -122,6 +122,25 @@ describe('normalizeSegmentEvent', () => {
       'schema_violation',
       /properties/,
     ],
+    [
+      'properties an array',
+      { type: 'track', event: 'x', anonymousId: 'a', properties: [1] },
+      'schema_violation',
+      /properties/,
+    ],
+    [
+      'context null',
+      { type: 'page', anonymousId: 'a', context: null },
+      'schema_violation',
+      /context/,
+    ],
+    [
+      'context an array',
+      { type: 'page', anonymousId: 'a', context: ['ip'] },
+      'schema_violation',
+      /context/,
+    ],
+    ['traits a number', { type: 'identify', userId: 'u', traits: 5 }, 'schema_violation', /traits/],
     ['alias without previousId', { type: 'alias', userId: 'u' }, 'schema_violation', /previousId/],
     ['no ids', { type: 'track', event: 'x' }, 'missing_identity', /anonymousId or a userId/],
     [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEventTime } from './time.js';
+import { mulberry32 } from '../../core/index.js';
+import { parseTime, resolveEventTime } from './time.js';
 
 const received = Date.parse('2026-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -69,5 +70,68 @@ describe('resolveEventTime', () => {
     const result = resolveEventTime(fields, received);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.code).toBe('invalid_timestamp');
+  });
+});
+
+describe('parseTime', () => {
+  // Its own digit-by-digit reading of the common form must answer exactly what Date.parse does.
+  const same = (text: string): void => {
+    expect([text, parseTime(text)]).toEqual([text, Date.parse(text)]);
+    // Asked again (the one-entry memo), the same answer.
+    expect([text, parseTime(text)]).toEqual([text, Date.parse(text)]);
+  };
+
+  it.each([
+    '2026-01-01T00:00:00Z',
+    '2026-01-01T00:00:00.1Z',
+    '2026-01-01T00:00:00.12Z',
+    '2026-01-01T00:00:00.123Z',
+    '2026-01-01T00:00:00.123456789Z',
+    '2026-01-01T00:00:00.Z',
+    '2024-02-29T23:59:59.999Z',
+    '2026-02-29T00:00:00Z',
+    '2026-02-30T00:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '1900-02-29T00:00:00Z',
+    '2000-02-29T00:00:00Z',
+    '2026-01-01T24:00:00Z',
+    '2026-01-01T23:60:00Z',
+    '2026-01-01T23:59:60Z',
+    '2026-13-01T00:00:00Z',
+    '2026-00-01T00:00:00Z',
+    '2026-01-00T00:00:00Z',
+    '0999-01-01T00:00:00Z',
+    '0050-01-01T00:00:00Z',
+    '+002026-01-01T00:00:00Z',
+    '2026-01-01T00:00:00+02:00',
+    '2026-01-01T00:00:00',
+    '2026-01-01',
+    '2026-01-01 00:00:00Z',
+    '2026-01-01T00:00:0aZ',
+    '2026-01-01T00:00:00.1aZ',
+    '2026-0１-01T00:00:00Z',
+    'Mon, 01 Jun 2026 12:00:00 GMT',
+    'not a time',
+  ])('reads %s as Date.parse does', same);
+
+  it('reads random times and their one-character mutations as Date.parse does', () => {
+    const random = mulberry32(42);
+    const alphabet = '0123456789-:.TZ+ x';
+    for (let i = 0; i < 5_000; i++) {
+      const ms = Math.floor((random() - 0.3) * 4e12);
+      let text = new Date(ms).toISOString();
+      if (i % 3 === 0) text = text.replace(/\.\d+Z$/, 'Z');
+      if (i % 5 === 0) text = text.replace('Z', `${Math.floor(random() * 1e6)}Z`);
+      same(text);
+      const at = Math.floor(random() * text.length);
+      const ch = alphabet[Math.floor(random() * alphabet.length)] ?? 'x';
+      same(text.slice(0, at) + ch + text.slice(at + 1));
+    }
+  });
+
+  it('is NaN for what is not a non-empty string', () => {
+    for (const value of [undefined, null, 0, 1_767_225_600_000, '', {}, []]) {
+      expect(parseTime(value)).toBeNaN();
+    }
   });
 });

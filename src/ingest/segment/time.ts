@@ -9,10 +9,74 @@ export interface EventTime {
   readonly futureClamped: boolean;
 }
 
-/** ISO 8601 (or anything Date.parse reads) to ms; NaN when unreadable. */
+// The last string read and its time: a batch's events share the batch's sentAt.
+let lastText = '';
+let lastTime = Number.NaN;
+
+/**
+ * ISO 8601 (or anything Date.parse reads) to ms; NaN when unreadable.
+ *
+ * The form every tracker sends, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, is read digit by digit:
+ * Date.parse costs about a microsecond here, and the collector reads two times an event. Any
+ * other form, or a field out of range, goes to Date.parse, so the answers are Date.parse's.
+ */
 export function parseTime(value: unknown): number {
   if (typeof value !== 'string' || value === '') return Number.NaN;
-  return Date.parse(value);
+  if (value === lastText) return lastTime;
+  const fast = parseUtcIso(value);
+  const time = fast >= 0 ? fast : Date.parse(value);
+  lastText = value;
+  lastTime = time;
+  return time;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `YYYY-MM-DDTHH:MM:SS[.f+]Z` (years 1000 on) to ms, or -1 for anything else. */
+function parseUtcIso(text: string): number {
+  const length = text.length;
+  if (length < 20 || text.charCodeAt(length - 1) !== 90 /* Z */) return -1;
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return -1;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59) return -1;
+  if (second < 0 || second > 59 || hour < 0 || minute < 0) return -1;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0))) return -1;
+  let ms = 0;
+  if (length > 20) {
+    // A fraction: '.' and at least one digit; the first three digits are milliseconds.
+    if (text.charCodeAt(19) !== 46 || length < 22) return -1;
+    for (let i = 20; i < length - 1; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      if (i < 23) ms += d * (i === 20 ? 100 : i === 21 ? 10 : 1);
+    }
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The number `count` decimal digits spell from `at`, or -1 if one is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
 }
 
 /**

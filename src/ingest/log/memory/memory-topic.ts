@@ -7,11 +7,11 @@ import { PartitionLog, recordBytes, type PartitionLimits } from './partition-log
 
 const EMPTY_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** A record ready to append: partition chosen, value as bytes, size known. */
+/** A record ready to append: partition chosen, size known. */
 interface PlannedRecord {
   readonly partition: number;
   readonly key: string;
-  readonly value: Buffer;
+  readonly value: Buffer | string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestamp: number;
   readonly bytes: number;
@@ -89,7 +89,8 @@ export class MemoryTopic {
     const needs = new Map<number, Need>();
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
-      const value = typeof record.value === 'string' ? Buffer.from(record.value) : record.value;
+      // Kept as given: nothing else holds it, and the reader takes a string as it is.
+      const value = record.value;
       const headers = record.headers ?? EMPTY_HEADERS;
       const partition = partitionForKey(record.key, count);
       const bytes = recordBytes({ key: record.key, value, headers });

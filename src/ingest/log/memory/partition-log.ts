@@ -10,8 +10,9 @@ export interface PartitionLimits {
 const RECORD_OVERHEAD_BYTES = 96;
 
 /**
- * Approximate memory a record holds, for the byte bound: value bytes, key characters (UTF-16,
- * as V8 stores them), headers, plus a fixed overhead. Deterministic, so the same figure is
+ * Approximate memory a record holds, for the byte bound: value bytes (a string's length: the
+ * collector's JSON is one byte a character), key characters (UTF-16, as V8 stores them),
+ * headers, plus a fixed overhead. Deterministic, so the same figure is
  * added on append and subtracted on release.
  */
 export function recordBytes(record: Pick<LogRecord, 'key' | 'value' | 'headers'>): number {
@@ -70,7 +71,7 @@ export class PartitionLog {
 
   append(
     key: string,
-    value: Buffer,
+    value: Buffer | string,
     headers: Readonly<Record<string, string>>,
     timestamp: number,
     bytes: number,
