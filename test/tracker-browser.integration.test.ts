@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from './polling.js';
 import { launchChromium } from './support/chromium.js';
 import {
+  drainTopic,
   eventOf,
   startCollector,
   testSite,
@@ -197,6 +198,12 @@ describe('the /t.js tracker in Chromium', () => {
       traits: { plan: 'pro', email: 'u1@example.com' },
     });
     expect((await harness.readFailed()).filter((f) => f.site === 'shop')).toEqual([]);
+
+    // Each of the tracker's batches (one visitor's valid events, no IP) is one record, as sent.
+    const records = (await drainTopic(harness.log, harness.topics.events))
+      .map((record) => JSON.parse(record.value.toString()) as { v: number; site: string })
+      .filter((record) => record.site === 'shop');
+    expect(records.map((record) => record.v)).toEqual([landing, ...beacons].map(() => 2));
   });
 
   it('gets 403s for a site whose allowedOrigins exclude the page, and logs nothing', async () => {
