@@ -80,40 +80,22 @@ interface Passed {
  */
 export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): AcceptedBatch {
   const receivedAt = ctx.clock.now();
-  const failed: FailedEvent[] = [];
-  const rejected: Rejection[] = [];
-  const reject = (index: number, raw: unknown, code: CollectorRejection, reason: string): void => {
-    const messageId = readMessageId(raw);
-    rejected.push({ index, messageId, code, reason });
-    failed.push(
-      failedEvent({
-        reason: code,
-        message: reason,
-        stage: 'collector',
-        site: ctx.site.id,
-        payload: raw,
-        id: messageId,
-        failedAt: receivedAt,
-      }),
-    );
-  };
+  const out: Refused = { site: ctx.site.id, receivedAt, failed: [], rejected: [] };
+  const { failed, rejected } = out;
   const sentAt = typeof ctx.sentAt === 'string' ? ctx.sentAt : null;
 
   const passed: Passed[] = [];
-  events.forEach((raw, index) => {
-    const event = prepare(raw, ctx);
-    const checked = checkSegmentEvent(event, {
-      site: ctx.site.id,
-      receivedAt,
-      sentAt: ctx.sentAt,
-    });
+  const meta = { site: ctx.site.id, receivedAt, sentAt: ctx.sentAt };
+  for (let index = 0; index < events.length; index++) {
+    const event = prepare(events[index], ctx);
+    const checked = checkSegmentEvent(event, meta);
     if (!checked.ok) {
-      reject(index, event, checked.code, checked.reason);
-      return;
+      refuse(out, index, event, checked.code, checked.reason);
+      continue;
     }
     const { visitor, ip } = checked.value;
     passed.push({ index, event, visitor, ip, ipField: hasIpField(event) });
-  });
+  }
 
   const body = ctx.body;
   const first = passed[0];
@@ -143,12 +125,8 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
     if (value.length > LIMITS.eventBytes) {
       const bytes = Buffer.byteLength(value) - ENVELOPE_OVERHEAD;
       if (bytes > LIMITS.eventBytes) {
-        reject(
-          index,
-          event,
-          'event_too_large',
-          `the event is ${bytes} bytes; the limit is ${LIMITS.eventBytes}`,
-        );
+        const reason = `the event is ${bytes} bytes; the limit is ${LIMITS.eventBytes}`;
+        refuse(out, index, event, 'event_too_large', reason);
         continue;
       }
     }
@@ -166,6 +144,37 @@ function inIndexOrder(rejected: Rejection[], failed: FailedEvent[]): void {
     rejected[i] = rejection;
     failed[i] = event;
   });
+}
+
+/** The refusals of one request, and what every failed event of it shares. */
+interface Refused {
+  readonly site: string;
+  readonly receivedAt: number;
+  readonly failed: FailedEvent[];
+  readonly rejected: Rejection[];
+}
+
+/** One refused event: its rejection for the answer, its failed event for the log. */
+function refuse(
+  out: Refused,
+  index: number,
+  raw: unknown,
+  code: CollectorRejection,
+  reason: string,
+): void {
+  const messageId = readMessageId(raw);
+  out.rejected.push({ index, messageId, code, reason });
+  out.failed.push(
+    failedEvent({
+      reason: code,
+      message: reason,
+      stage: 'collector',
+      site: out.site,
+      payload: raw,
+      id: messageId,
+      failedAt: out.receivedAt,
+    }),
+  );
 }
 
 /** Whether a batch can be logged as its body (see acceptEvents). */
