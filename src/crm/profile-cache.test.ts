@@ -344,6 +344,42 @@ describe('ProfileCache.peek fast path (settled answers)', () => {
   );
 });
 
+describe('ProfileCache.peek recency and staleness by default', () => {
+  it('moves an entry up the LRU order at most once a minute', async () => {
+    const { cache, clock } = setup({ maxEntries: 2 });
+    await cache.get('u1');
+    await cache.get('u2');
+    clock.advance(59_000);
+    // Inserted (moved up) within the minute: this hit leaves the order u1, u2 alone.
+    expect(cache.peek('u1')?.userId).toBe('u1');
+    await cache.get('u3');
+    expect(cache.stats().entries).toBe(2);
+    expect(cache.peek('u2')?.userId).toBe('u2');
+    expect(cache.peek('u3')?.userId).toBe('u3');
+    expect(cache.peek('u1')).toBeUndefined();
+  });
+
+  it('still calls an entry stale exactly at its ttl, across minutes', async () => {
+    const { cache, source, clock } = setup({ ttlMs: 90_000 });
+    source.live = false;
+    await cache.get('u1');
+    await source.store.write([profile('u1', 'fresh')]);
+    clock.advance(59_000);
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    clock.advance(2_000);
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    clock.advance(29_000);
+    // At the ttl, not yet past it: still fresh, no refresh.
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    expect(source.calls).toHaveLength(1);
+    clock.advance(1);
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await cache.whenIdle();
+    expect(source.calls).toHaveLength(2);
+    expect(cache.peek('u1')?.segment).toBe('fresh');
+  });
+});
+
 describe('ProfileCache live updates', () => {
   it('updates and removes cached users as the source reports changes', async () => {
     const { cache, source } = setup();
@@ -412,6 +448,19 @@ describe('metrics and options', () => {
     expect(text).toMatch(/pathcast_crm_cache_misses_total \d+/);
     expect(text).toMatch(/pathcast_crm_cache_hit_ratio 0\.\d+|pathcast_crm_cache_hit_ratio 1/);
     expect(text).toMatch(/pathcast_crm_source_fetches_total\{source="fake"\} \d+/);
+  });
+
+  it('adds a synchronous run of lookups to the counters before anything else runs', async () => {
+    const hitsTotal = async (): Promise<number> => {
+      const metric = registry.getSingleMetric('pathcast_crm_cache_hits_total');
+      return (await metric?.get())?.values[0]?.value ?? 0;
+    };
+    const { cache } = setup();
+    await cache.get('u1');
+    const before = await hitsTotal();
+    for (let i = 0; i < 10; i++) cache.peek('u1');
+    await Promise.resolve();
+    expect(await hitsTotal()).toBe(before + 10);
   });
 
   it.each([

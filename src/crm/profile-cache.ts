@@ -29,8 +29,11 @@ export interface ProfileCacheOptions {
   readonly ttlMs?: number;
   /**
    * How often a profile that `peek` keeps hitting moves up in the LRU order, at most. Default
-   * 1 s (0: on every hit). A hit within that time is answered from a plain Map without asking
-   * lru-cache (see ProfileCache.peek).
+   * 60 s (0: on every hit). A hit within that time is answered from a plain Map without asking
+   * lru-cache (see ProfileCache.peek). memcached bumps an item at most once a minute
+   * (ITEM_UPDATE_INTERVAL) for the same reason; a minute is still far below the ttl, and only
+   * the order among entries hit within the last minute is coarse: an entry not hit for longer
+   * is evicted exactly as without the fast path. Staleness is exact whatever this is.
    */
   readonly recencyResolutionMs?: number;
   /**
@@ -47,7 +50,7 @@ export interface ProfileCacheOptions {
 export const PROFILE_CACHE_DEFAULTS: Required<ProfileCacheOptions> = {
   maxEntries: 100_000,
   ttlMs: 10 * 60_000,
-  recencyResolutionMs: 1_000,
+  recencyResolutionMs: 60_000,
   negativeTtlMs: 60_000,
   batchWindowMs: 0,
   maxBatchSize: 1_000,
@@ -79,15 +82,6 @@ export interface ProfileCacheStats {
 const NO_PROFILE: unique symbol = Symbol('no profile');
 type Entry = Profile | typeof NO_PROFILE;
 
-/** A fresh entry lru-cache answered, as `peek` may serve it again without asking (see there). */
-interface Settled {
-  entry: Entry;
-  /** When lru-cache will call it stale (its start + ttl, on the cache's clock). */
-  staleAt: number;
-  /** When it last moved up in lru-cache's order. */
-  touchedAt: number;
-}
-
 /** Failed source queries are logged at most this often; the rest are counted. */
 const FAILURE_LOG_INTERVAL_MS = 5_000;
 
@@ -109,23 +103,29 @@ const FAILURE_LOG_INTERVAL_MS = 5_000;
  *   attach the profile to the visitor's open session: late identification fills in later.
  *
  * The peek fast path: lru-cache costs ~0.5-1 us a lookup (options, status, ttl and recency
- * bookkeeping), a third of the sessionizer's budget per identified event. So a fresh answer is
- * also kept in a plain Map (`settled`), dropped whenever lru-cache inserts, replaces, evicts or
- * deletes that key (onInsert, dispose). A peek within the entry's ttl and within
- * recencyResolutionMs of its last move up the LRU order is answered from there; any other goes
- * through lru-cache as before. So the LRU order is exact to recencyResolutionMs (memcached bumps
- * items at most once a minute, for the same reason), and staleness is exact.
+ * bookkeeping), a third of the sessionizer's budget per identified event. So time is cut into
+ * epochs of recencyResolutionMs, and an entry that moved up the LRU order in the current epoch
+ * (a hit through lru-cache, or its insertion) and stays fresh past the epoch's end is also kept
+ * in a plain Map (`settled`); it is replaced or dropped whenever lru-cache stores, evicts or
+ * deletes that key (onInsert, dispose), and the whole Map is dropped when the epoch ends. A peek finds it there; any
+ * other goes through lru-cache as before. So the LRU order is exact to recencyResolutionMs
+ * (memcached bumps items at most once a minute, for the same reason), and staleness is exact.
+ * The Map holds the entry itself, nothing per key to allocate or to read besides.
  */
 export class ProfileCache {
   private readonly source: ProfileSource;
   private readonly logger: Logger;
   private readonly clock: Clock;
+  private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private readonly recencyResolutionMs: number;
   /** lru-cache's clock, which ttl times are on. */
   private readonly perf: { now(): number };
   private readonly lru: LRUCache<string, Entry>;
-  private readonly settled = new Map<string, Settled>();
+  /** Entries fresh until `settledUntil` that moved up the LRU order since the epoch began. */
+  private readonly settled = new Map<string, Entry>();
+  /** End of the current epoch (see the class comment); the Map is valid before it. */
+  private settledUntil = Number.NEGATIVE_INFINITY;
   private readonly loader: BatchLoader<Profile>;
   private readonly listeners = new Set<ProfileListener>();
   private readonly unsubscribe: (() => void) | undefined;
@@ -137,6 +137,9 @@ export class ProfileCache {
   private pendingEmits: Array<readonly [string, Entry]> = [];
   private hits = 0;
   private misses = 0;
+  /** Hits and misses not yet added to the Prometheus counters (see `count`). */
+  private unpublishedHits = 0;
+  private unpublishedMisses = 0;
   private fetches = 0;
   private fetchedKeys = 0;
   private fetchErrors = 0;
@@ -149,6 +152,7 @@ export class ProfileCache {
     this.source = deps.source;
     this.logger = (deps.logger ?? silentLogger).child({ component: 'crm_cache' });
     this.clock = deps.clock ?? systemClock;
+    this.ttlMs = resolved.ttlMs;
     this.negativeTtlMs = resolved.negativeTtlMs;
     this.recencyResolutionMs = resolved.recencyResolutionMs;
     this.perf = deps.clock ?? performance;
@@ -175,7 +179,7 @@ export class ProfileCache {
         return NO_PROFILE;
       },
       onInsert: (entry, userId) => {
-        this.settled.delete(userId);
+        this.settleInserted(userId, entry);
         this.queueEmit(userId, entry);
       },
       dispose: (_entry, userId) => {
@@ -192,13 +196,11 @@ export class ProfileCache {
    */
   peek(userId: string): Profile | null | undefined {
     if (userId === '') return null;
-    const settled = this.settled.get(userId);
-    if (settled !== undefined) {
-      const now = this.perf.now();
-      if (now < settled.staleAt && now - settled.touchedAt < this.recencyResolutionMs) {
+    if (this.recencyResolutionMs > 0 && this.perf.now() < this.settledUntil) {
+      const settled = this.settled.get(userId);
+      if (settled !== undefined) {
         this.count(true);
-        const entry = settled.entry;
-        return entry === NO_PROFILE ? null : entry;
+        return settled === NO_PROFILE ? null : settled;
       }
     }
     const status = this.peekStatus;
@@ -210,7 +212,7 @@ export class ProfileCache {
     if (entry !== undefined) {
       this.count(true);
       if (state === 'stale') this.fetchInBackground(userId);
-      else if (state === 'hit') this.settle(userId, entry, status, settled);
+      else if (state === 'hit') this.settleHit(userId, entry, status);
       return entry === NO_PROFILE ? null : entry;
     }
     this.count(false);
@@ -286,38 +288,70 @@ export class ProfileCache {
     await this.whenIdle();
   }
 
-  /** Keeps a fresh hit for the fast path (reusing the key's old record: no garbage). */
-  private settle(
-    userId: string,
-    entry: Entry,
-    status: LRUCache.Status<string, Entry>,
-    old: Settled | undefined,
-  ): void {
+  /** Keeps a hit (lru-cache just moved it up) for the fast path, if fresh past the epoch. */
+  private settleHit(userId: string, entry: Entry, status: LRUCache.Status<string, Entry>): void {
     const { ttl, start } = status;
-    if (ttl === undefined || start === undefined || this.recencyResolutionMs === 0) return;
-    const now = this.perf.now();
-    if (old === undefined) {
-      this.settled.set(userId, { entry, staleAt: start + ttl, touchedAt: now });
-    } else {
-      old.entry = entry;
-      old.staleAt = start + ttl;
-      old.touchedAt = now;
-    }
+    if (ttl === undefined || start === undefined) return;
+    this.settle(userId, entry, start + ttl);
   }
 
+  /**
+   * An entry lru-cache is storing (a fetch landed, a live change) is at the front of its LRU
+   * order now, as after a hit, so the next peeks may take the fast path at once: otherwise every
+   * user's first peek after a fetch would pay for a full lru-cache lookup.
+   *
+   * TRICKY: lru-cache calls onInsert before it reads its clock for the entry's start, so
+   * `now + ttl` is at or before the time it calls the entry stale: the fast path never serves an
+   * entry lru-cache would call stale. The ttl is what this class sets: negativeTtlMs for "none"
+   * (fetchMethod, applyChange), the cache's ttl for a profile.
+   */
+  private settleInserted(userId: string, entry: Entry): void {
+    const ttl = entry === NO_PROFILE ? this.negativeTtlMs : this.ttlMs;
+    this.settle(userId, entry, this.perf.now() + ttl);
+  }
+
+  /**
+   * Keeps an entry that just moved up the LRU order for the fast path, when it stays fresh
+   * until the epoch ends (starting a new epoch if the last one is over); drops it otherwise.
+   */
+  private settle(userId: string, entry: Entry, staleAt: number): void {
+    if (this.recencyResolutionMs === 0) return;
+    const now = this.perf.now();
+    if (now >= this.settledUntil) {
+      this.settled.clear();
+      this.settledUntil = now + this.recencyResolutionMs;
+    }
+    if (staleAt >= this.settledUntil) this.settled.set(userId, entry);
+    else this.settled.delete(userId);
+  }
+
+  /**
+   * Counts a lookup. The Prometheus counters get the tallies in bulk, once the synchronous run
+   * of lookups (a batch of events) is over: a counter's inc() costs more than the fast peek
+   * itself. A scrape runs in a task of its own, so it never sees them behind.
+   */
   private count(hit: boolean): void {
     if (hit) {
       this.hits += 1;
-      cacheHits.inc();
+      this.unpublishedHits += 1;
     } else {
       this.misses += 1;
-      cacheMisses.inc();
+      this.unpublishedMisses += 1;
     }
+    if (this.unpublishedHits + this.unpublishedMisses === 1) queueMicrotask(this.publishCounts);
     // Gauges are derived; refreshing them every 1,024 lookups keeps the hot path short.
     if (((this.hits + this.misses) & 1023) === 0) this.publishGauges();
   }
 
+  private readonly publishCounts = (): void => {
+    if (this.unpublishedHits > 0) cacheHits.inc(this.unpublishedHits);
+    if (this.unpublishedMisses > 0) cacheMisses.inc(this.unpublishedMisses);
+    this.unpublishedHits = 0;
+    this.unpublishedMisses = 0;
+  };
+
   private publishGauges(): void {
+    this.publishCounts();
     const lookups = this.hits + this.misses;
     if (lookups > 0) cacheHitRatio.set(this.hits / lookups);
     cacheEntries.set(this.lru.size);

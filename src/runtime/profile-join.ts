@@ -70,7 +70,7 @@ export class ProfileJoin {
 
   /** A closed session needs no late profile. */
   closed(session: SessionSummary): void {
-    if (session.userId === null) return;
+    if (session.userId === null || this.awaiting.size === 0) return;
     if (this.awaiting.get(session.userId)?.session.id === session.id) {
       this.awaiting.delete(session.userId);
     }

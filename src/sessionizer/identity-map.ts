@@ -18,13 +18,24 @@ export interface IdentityLink {
 }
 
 const NONE = -1;
+/** Words of an entry's record, and their places. */
+const WORDS = 4;
+const SITE = 0;
+const HASH = 1;
+const OLDER = 2;
+const NEWER = 3;
+/** Places of an entry's strings. */
+const ANONYMOUS = 0;
+const USER = 1;
 
 /**
  * Per-partition (site, anonymousId) -> userId, bounded: the least recently linked entry goes
  * first (re-linking makes an entry the newest; lookups do not).
  *
- * Entries live in parallel columns threaded into a doubly linked list from oldest to newest,
- * found through a KeyTable (open addressing over the entries' hashes, as the sessions' keys).
+ * Entries are records threaded into a doubly linked list from oldest to newest, found through a
+ * KeyTable (open addressing over the entries' hashes, as the sessions' keys). An entry's numbers
+ * (site, hash, list links) sit side by side in one Int32Array and its two strings side by side
+ * in one array: a lookup of an id touches two cache lines, not one per column.
  *
  * TRICKY: written out rather than an lru-cache keyed by `site + NUL + anonymousId`: that key is
  * a fresh string on every lookup, which V8 must flatten and hash, and then a lookup in a big Map
@@ -42,12 +53,12 @@ const NONE = -1;
 export class IdentityMap implements KeySource {
   readonly max: number;
   private readonly table: KeyTable;
-  private sites = new Int32Array(0);
-  private hashes = new Uint32Array(0);
-  private older = new Int32Array(0);
-  private newer = new Int32Array(0);
-  private anonymous: string[] = [];
-  private user: string[] = [];
+  /** Per entry: site id, key hash, older and newer entry (WORDS words). */
+  private words = new Int32Array(0);
+  /** Per entry: anonymous id, then user id. */
+  private ids: string[] = [];
+  /** Entries there is room for. */
+  private capacity = 0;
   private readonly siteNames: string[] = [];
   private lastSite = '';
   private lastSiteId = NONE;
@@ -56,7 +67,7 @@ export class IdentityMap implements KeySource {
   private count = 0;
   /** Entries ever allocated (free entries are reused before this grows). */
   private top = 0;
-  /** Free entries, threaded through `newer`. */
+  /** Free entries, threaded through their NEWER word. */
   private freeHead = NONE;
   private readonly scratch: VisitorHash = { a: 0, b: 0 };
 
@@ -77,7 +88,7 @@ export class IdentityMap implements KeySource {
     const siteId = this.siteIdOf(site, false);
     if (siteId === NONE) return undefined;
     const entry = this.table.find(siteId, anonymousId, this.keyHash(anonymousId, siteId, hash));
-    return entry === NONE ? undefined : this.user[entry];
+    return entry === NONE ? undefined : this.ids[entry * 2 + USER];
   }
 
   /** Records the link; false when it was already known (nothing to emit). */
@@ -87,8 +98,8 @@ export class IdentityMap implements KeySource {
     const key = this.keyHash(anonymousId, siteId, hash);
     const found = this.table.find(siteId, anonymousId, key);
     if (found !== NONE) {
-      if (this.user[found] === userId) return false;
-      this.user[found] = userId;
+      if (this.ids[found * 2 + USER] === userId) return false;
+      this.ids[found * 2 + USER] = userId;
       // Setting makes the entry the newest.
       this.unlist(found);
       this.append(found);
@@ -97,10 +108,10 @@ export class IdentityMap implements KeySource {
     // Past max, the least recently linked one goes.
     if (this.count === this.max) this.evict(this.oldest);
     const entry = this.alloc();
-    this.sites[entry] = siteId;
-    this.hashes[entry] = key;
-    this.anonymous[entry] = anonymousId;
-    this.user[entry] = userId;
+    this.words[entry * WORDS + SITE] = siteId;
+    this.words[entry * WORDS + HASH] = key;
+    this.ids[entry * 2 + ANONYMOUS] = anonymousId;
+    this.ids[entry * 2 + USER] = userId;
     this.table.insert(entry, key);
     this.append(entry);
     this.count += 1;
@@ -109,22 +120,23 @@ export class IdentityMap implements KeySource {
 
   /** Entries oldest first, as [site, anonymousId, userId], for a checkpoint. */
   *entries(): IterableIterator<readonly [string, string, string]> {
-    for (let entry = this.oldest; entry !== NONE; entry = this.newer[entry] ?? NONE) {
-      yield [this.siteNames[this.site(entry)] ?? '', this.visitorOf(entry), this.user[entry] ?? ''];
+    for (let entry = this.oldest; entry !== NONE; entry = this.neighbour(entry, NEWER)) {
+      const user = this.ids[entry * 2 + USER] ?? '';
+      yield [this.siteNames[this.site(entry)] ?? '', this.visitorOf(entry), user];
     }
   }
 
   /** KeySource: the key table reads an entry's key through these. */
   site(entry: number): number {
-    return this.sites[entry] ?? NONE;
+    return this.words[entry * WORDS + SITE] ?? NONE;
   }
 
   visitorOf(entry: number): string {
-    return this.anonymous[entry] ?? '';
+    return this.ids[entry * 2 + ANONYMOUS] ?? '';
   }
 
   hash(entry: number): number {
-    return this.hashes[entry] ?? 0;
+    return (this.words[entry * WORDS + HASH] ?? 0) >>> 0;
   }
 
   private keyHash(anonymousId: string, siteId: number, hash: VisitorHash | undefined): number {
@@ -147,9 +159,9 @@ export class IdentityMap implements KeySource {
   private evict(entry: number): void {
     this.unlist(entry);
     this.table.remove(entry, this.hash(entry));
-    this.anonymous[entry] = '';
-    this.user[entry] = '';
-    this.newer[entry] = this.freeHead;
+    this.ids[entry * 2 + ANONYMOUS] = '';
+    this.ids[entry * 2 + USER] = '';
+    this.setNeighbour(entry, NEWER, this.freeHead);
     this.freeHead = entry;
     this.count -= 1;
   }
@@ -157,49 +169,46 @@ export class IdentityMap implements KeySource {
   private alloc(): number {
     const free = this.freeHead;
     if (free !== NONE) {
-      this.freeHead = this.newer[free] ?? NONE;
+      this.freeHead = this.neighbour(free, NEWER);
       return free;
     }
-    if (this.top === this.sites.length) this.grow();
+    if (this.top === this.capacity) this.grow();
     const entry = this.top;
     this.top += 1;
     return entry;
   }
 
   private append(entry: number): void {
-    this.older[entry] = this.newest;
-    this.newer[entry] = NONE;
+    this.setNeighbour(entry, OLDER, this.newest);
+    this.setNeighbour(entry, NEWER, NONE);
     if (this.newest === NONE) this.oldest = entry;
-    else this.newer[this.newest] = entry;
+    else this.setNeighbour(this.newest, NEWER, entry);
     this.newest = entry;
   }
 
   private unlist(entry: number): void {
-    const before = this.older[entry] ?? NONE;
-    const after = this.newer[entry] ?? NONE;
+    const before = this.neighbour(entry, OLDER);
+    const after = this.neighbour(entry, NEWER);
     if (before === NONE) this.oldest = after;
-    else this.newer[before] = after;
+    else this.setNeighbour(before, NEWER, after);
     if (after === NONE) this.newest = before;
-    else this.older[after] = before;
+    else this.setNeighbour(after, OLDER, before);
+  }
+
+  private neighbour(entry: number, which: typeof OLDER | typeof NEWER): number {
+    return this.words[entry * WORDS + which] ?? NONE;
+  }
+
+  private setNeighbour(entry: number, which: typeof OLDER | typeof NEWER, to: number): void {
+    this.words[entry * WORDS + which] = to;
   }
 
   private grow(): void {
-    const size = Math.min(this.max, Math.max(64, this.sites.length * 2));
-    this.sites = grownInt32(this.sites, size);
-    const hashes = new Uint32Array(size);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
-    this.older = grownInt32(this.older, size);
-    this.newer = grownInt32(this.newer, size);
-    for (let i = this.anonymous.length; i < size; i++) {
-      this.anonymous.push('');
-      this.user.push('');
-    }
+    const size = Math.min(this.max, Math.max(64, this.capacity * 2));
+    const words = new Int32Array(size * WORDS);
+    words.set(this.words);
+    this.words = words;
+    for (let i = this.ids.length; i < size * 2; i++) this.ids.push('');
+    this.capacity = size;
   }
-}
-
-function grownInt32(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size);
-  next.set(old);
-  return next;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registry } from '../core/index.js';
 import { sessionId } from './hash.js';
 import { clickEvent, HOUR, MINUTE, pushWatermark, setup, T0 } from './test-support.js';
 
@@ -19,6 +20,27 @@ describe('PartitionSessionizer: gaps and closes', () => {
       eventCount: 2,
       pageviewCount: 1,
     });
+  });
+
+  it('has counted every close by reason when a call returns (published in bulk)', async () => {
+    const closedTotal = async (reason: string): Promise<number> => {
+      const metric = registry.getSingleMetric('pathcast_sessionizer_sessions_closed_total');
+      const values = (await metric?.get())?.values ?? [];
+      return values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
+    };
+    const [gap, maxLength] = [await closedTotal('gap'), await closedTotal('max_length')];
+    const { send, sessionizer } = setup({ maxLengthMs: HOUR });
+    send({ timestamp: T0, visitor: 'v2' });
+    for (let t = 0; t <= 80 * MINUTE; t += 20 * MINUTE) send({ timestamp: T0 + t });
+    // v1's later events move the watermark on: v2 closes by its gap, v1's first session by its
+    // max length, both inside process() calls.
+    pushWatermark(send, T0 + 61 * MINUTE);
+    expect(await closedTotal('gap')).toBe(gap + 1);
+    expect(await closedTotal('max_length')).toBe(maxLength + 1);
+    // v1's second session and the clock visitor's close by their gaps at the end of input.
+    expect(sessionizer.drain()).toBe(2);
+    expect(await closedTotal('gap')).toBe(gap + 3);
+    expect(await closedTotal('max_length')).toBe(maxLength + 1);
   });
 
   it.each([

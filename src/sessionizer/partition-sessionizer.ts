@@ -37,7 +37,7 @@ export interface SessionizerStats {
   readonly accepted: number;
   readonly duplicates: number;
   readonly late: number;
-  /** Distinct interned strings and page types held. */
+  /** Interned strings held (a user id once for each session holding it), and page types. */
   readonly strings: number;
   readonly pageTypes: number;
 }
@@ -146,6 +146,7 @@ export class PartitionSessionizer {
       if (watermark > s.watermark) s.watermark = watermark;
     }
     if (s.timers.pending(s.watermark)) closeDue(s, this.emit);
+    this.emit.publishCounts();
     this.accepted += 1;
     return 'accepted';
   }
@@ -162,7 +163,10 @@ export class PartitionSessionizer {
     if (!(idle > 0)) return 0;
     const watermark = s.maxEventTime - this.config.outOfOrdernessMs + idle;
     if (watermark > s.watermark) s.watermark = watermark;
-    return s.timers.pending(s.watermark) ? closeDue(s, this.emit) : 0;
+    if (!s.timers.pending(s.watermark)) return 0;
+    const closed = closeDue(s, this.emit);
+    this.emit.publishCounts();
+    return closed;
   }
 
   /**
@@ -172,7 +176,9 @@ export class PartitionSessionizer {
    */
   drain(): number {
     this.state.watermark = Number.POSITIVE_INFINITY;
-    return closeDue(this.state, this.emit);
+    const closed = closeDue(this.state, this.emit);
+    this.emit.publishCounts();
+    return closed;
   }
 
   /** The whole state as a versioned binary checkpoint (checkpoint.ts). */

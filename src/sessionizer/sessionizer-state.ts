@@ -4,7 +4,7 @@ import { IdentityMap } from './identity-map.js';
 import { KeyTable } from './key-table.js';
 import type { SessionizerConfig } from './options.js';
 import { FLAG_CLOSED, MAX_SITE_ID, SessionStore, STRING_FIELDS, USER_ID } from './session-store.js';
-import { StringTable } from './string-table.js';
+import { StringSlots, StringTable, type StringIds } from './string-table.js';
 import { TimerWheel } from './timer-wheel.js';
 
 const NONE = -1;
@@ -21,8 +21,11 @@ export class SessionizerState {
   readonly config: SessionizerConfig;
   /** Entry tuples, page paths and currencies: few and hot, so their table stays small. */
   readonly strings = new StringTable();
-  /** User ids: many, and they come and go with identified sessions. */
-  readonly users = new StringTable();
+  /**
+   * User ids: many, they come and go with identified sessions, and two sessions seldom share
+   * one, so they are held without deduplication (no Map lookup per identified session).
+   */
+  readonly users = new StringSlots();
   /** Sites are few and never released, so their ids are stable (and cacheable per event). */
   readonly sites = new StringTable();
   /** Page types get their own table so their ids stay small (they are packed into 24 bits). */
@@ -84,7 +87,7 @@ export class SessionizerState {
   }
 
   /** The table a string field's ids belong to. */
-  tableOf(field: number): StringTable {
+  tableOf(field: number): StringIds {
     return field === USER_ID ? this.users : this.strings;
   }
 

@@ -6,7 +6,7 @@
  *
  * Id 0 is the empty string, always present and never counted, so a zeroed column reads as ''.
  */
-export class StringTable {
+export class StringTable implements StringIds {
   private readonly ids = new Map<string, number>();
   private names: string[] = [''];
   private counts = new Int32Array(64);
@@ -34,7 +34,7 @@ export class StringTable {
     } else {
       this.names[id] = name;
     }
-    if (id >= this.counts.length) this.grow(id + 1);
+    if (id >= this.counts.length) this.counts = grownCounts(this.counts, id + 1);
     this.counts[id] = 1;
     this.ids.set(name, id);
     return id;
@@ -89,10 +89,87 @@ export class StringTable {
   count(id: number): number {
     return this.counts[id] ?? 0;
   }
+}
 
-  private grow(min: number): void {
-    const next = new Int32Array(Math.max(min, Math.ceil(this.counts.length * 1.5)));
-    next.set(this.counts);
-    this.counts = next;
+/** What sessions need of a table of their strings (StringTable, StringSlots). */
+export interface StringIds {
+  /** Live strings held, '' excluded. */
+  readonly size: number;
+  intern(name: string): number;
+  release(id: number): void;
+  held(id: number): string;
+  name(id: number): string;
+}
+
+/**
+ * Reference-counted strings without deduplication: every `intern` takes an id of its own, even
+ * for a string held already. For strings two holders rarely share, such as user ids (a user has
+ * one open session in a partition, now and then two): there the Map lookup StringTable makes to
+ * find a shared id, on every intern and release, costs a few cache misses in a Map of hundreds
+ * of thousands of entries, and saves next to nothing. An id is a slot of a plain array.
+ *
+ * Id 0 is the empty string, always present and never counted, as in StringTable.
+ */
+export class StringSlots implements StringIds {
+  private names: string[] = [''];
+  private counts = new Int32Array(64);
+  private readonly free: number[] = [];
+  private live = 0;
+
+  /** Strings held (a string held under two ids counts twice), '' excluded. */
+  get size(): number {
+    return this.live;
   }
+
+  /** A fresh id for `name`, with one reference. */
+  intern(name: string): number {
+    if (name === '') return 0;
+    const id = this.free.pop() ?? this.names.length;
+    if (id === this.names.length) this.names.push(name);
+    else this.names[id] = name;
+    if (id >= this.counts.length) this.counts = grownCounts(this.counts, id + 1);
+    this.counts[id] = 1;
+    this.live += 1;
+    return id;
+  }
+
+  /** One more reference to an id already held. */
+  retain(id: number): void {
+    if (id !== 0) this.counts[id] = this.count(id) + 1;
+  }
+
+  /** Drops one reference; the string goes when none is left. */
+  release(id: number): void {
+    if (id === 0) return;
+    const left = this.count(id) - 1;
+    if (left < 0) throw new RangeError(`string id ${id} released more often than interned`);
+    this.counts[id] = left;
+    if (left > 0) return;
+    this.names[id] = '';
+    this.free.push(id);
+    this.live -= 1;
+  }
+
+  /** The string of an id the caller holds a reference to (unchecked: the hot path). */
+  held(id: number): string {
+    return this.names[id] ?? '';
+  }
+
+  name(id: number): string {
+    const name = this.names[id];
+    if (name === undefined || (id !== 0 && this.count(id) === 0)) {
+      throw new RangeError(`unknown string id ${id}`);
+    }
+    return name;
+  }
+
+  count(id: number): number {
+    return this.counts[id] ?? 0;
+  }
+}
+
+function grownCounts(counts: Int32Array<ArrayBuffer>, min: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(Math.max(min, Math.ceil(counts.length * 1.5)));
+  next.set(counts);
+  return next;
 }
