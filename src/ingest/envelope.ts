@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../core/index.js';
+import { recordText } from './log/event-log.js';
 import { mergeBatchContext } from './segment/batch-context.js';
 
 /**
@@ -61,7 +62,7 @@ export function encodeBatchEnvelope(meta: BatchEnvelopeMeta, bodyJson: string): 
 export function decodeEnvelopes(value: Buffer | string): Result<RawEnvelope[], 'poison_message'> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    parsed = JSON.parse(recordText(value));
   } catch (error) {
     return fail('poison_message', `not JSON: ${(error as Error).message}`);
   }

@@ -2,6 +2,7 @@ import { VERSION, ok, type ClickEvent, type Clock, type Ok } from '../core/index
 import type { Enricher, Enrichment } from './enrich/index.js';
 import { decodeEnvelopes, type RawEnvelope } from './envelope.js';
 import { failedEvent, type FailedEvent } from './failed/index.js';
+import { recordText } from './log/index.js';
 import { normalizeSegmentEvent, type BaseEvent } from './segment/normalize.js';
 
 /** Where a record was read from; failed events keep it for replay. */
@@ -31,13 +32,7 @@ export interface EventProcessorDeps {
 export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
   return (record) => {
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
-    const failWith = (
-      reason: FailedEvent['reason'],
-      message: string,
-      site: string,
-      payload: unknown,
-      id: string | null = null,
-    ): ProcessOutcome => ({
+    const failWith: FailWith = (reason, message, site, payload, id = null) => ({
       ok: false,
       failed: failedEvent({
         reason,
@@ -53,36 +48,48 @@ export function createEventProcessor(deps: EventProcessorDeps): EventProcessor {
 
     const envelopes = decodeEnvelopes(record.value);
     if (!envelopes.ok) {
-      const text = typeof record.value === 'string' ? record.value : record.value.toString('utf8');
-      return [failWith('poison_message', envelopes.reason, '', text)];
+      return [failWith('poison_message', envelopes.reason, '', recordText(record.value))];
     }
     const outcomes: ProcessOutcome[] = [];
-    for (const envelope of envelopes.value) outcomes.push(processOne(envelope));
+    for (const envelope of envelopes.value) outcomes.push(processEvent(envelope, deps, failWith));
     return outcomes;
-
-    function processOne(envelope: RawEnvelope): ProcessOutcome {
-      const { site, receivedAt, sentAt, event } = envelope;
-      const normalized = normalizeSegmentEvent(event, { site, receivedAt, sentAt });
-      if (!normalized.ok) {
-        return failWith(normalized.code, normalized.reason, site, event, messageIdOf(event));
-      }
-      const { base, inputs } = normalized.value;
-      const enriched = deps.enricher.enrich({
-        type: base.type,
-        name: base.name,
-        url: base.url,
-        referrer: base.referrer,
-        userAgent: inputs.userAgent,
-        ip: inputs.ip,
-        campaign: inputs.campaign,
-        properties: inputs.properties,
-      });
-      if (!enriched.ok) return failWith('enrichment_failed', enriched.reason, site, event, base.id);
-      // The collector resolved the IP already when it was the producer (and dropped the raw IP).
-      const collectorGeo = inputs.ip === '' ? envelope : undefined;
-      return ok(clickEvent(base, enriched.value, collectorGeo));
-    }
   };
+}
+
+type FailWith = (
+  reason: FailedEvent['reason'],
+  message: string,
+  site: string,
+  payload: unknown,
+  id?: string | null,
+) => ProcessOutcome;
+
+/** One event of a record: validated, enriched, in ClickEvent's shape; or failed. */
+function processEvent(
+  envelope: RawEnvelope,
+  deps: EventProcessorDeps,
+  failWith: FailWith,
+): ProcessOutcome {
+  const { site, receivedAt, sentAt, event } = envelope;
+  const normalized = normalizeSegmentEvent(event, { site, receivedAt, sentAt });
+  if (!normalized.ok) {
+    return failWith(normalized.code, normalized.reason, site, event, messageIdOf(event));
+  }
+  const { base, inputs } = normalized.value;
+  const enriched = deps.enricher.enrich({
+    type: base.type,
+    name: base.name,
+    url: base.url,
+    referrer: base.referrer,
+    userAgent: inputs.userAgent,
+    ip: inputs.ip,
+    campaign: inputs.campaign,
+    properties: inputs.properties,
+  });
+  if (!enriched.ok) return failWith('enrichment_failed', enriched.reason, site, event, base.id);
+  // The collector resolved the IP already when it was the producer (and dropped the raw IP).
+  const collectorGeo = inputs.ip === '' ? envelope : undefined;
+  return ok(clickEvent(base, enriched.value, collectorGeo));
 }
 
 /**
