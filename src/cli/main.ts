@@ -63,6 +63,7 @@ async function startUntilSignal(config: Config, mode: { demo: boolean }): Promis
         clock: parts.clock,
         logger: parts.logger.child({ component: 'gateway' }),
         rateLimit: mode.demo ? DEMO_RATE_LIMIT : { eventsPerSecond: 200, burst: 2_000 },
+        trustProxy: config.http.trustProxy,
         runtime: parts,
         // The gateway's own checks (log and lag, ClickHouse, model) cover the runtime.
         readiness: [],

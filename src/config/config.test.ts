@@ -9,7 +9,7 @@ describe('loadConfig', () => {
     expect(config.kafka.brokers).toEqual([]);
     expect(config.clickhouse.url).toBeUndefined();
     expect(config.clickhouse.database).toBe('pathcast');
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: false });
     expect(config.runtime.logLevel).toBe('info');
     expect(config.kafka.partitions).toBe(8);
     // Nothing is ever deleted unless retention is configured.
@@ -64,6 +64,18 @@ describe('loadConfig', () => {
     expect(real.runtime.dataDir).toBe('var/pathcast');
   });
 
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['off', false],
+    ['0', false],
+    [' , ', false],
+    ['10.0.0.0/8, loopback,192.0.2.7', ['10.0.0.0/8', 'loopback', '192.0.2.7']],
+    ['2001:db8::/32,uniquelocal', ['2001:db8::/32', 'uniquelocal']],
+  ])('reads PATHCAST_TRUST_PROXY=%j', (value, trust) => {
+    expect(loadConfig({ PATHCAST_TRUST_PROXY: value }).http.trustProxy).toEqual(trust);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });
@@ -84,6 +96,15 @@ describe('loadConfig', () => {
     ['PATHCAST_RETENTION_DAYS', '30d', /integer from 0 to 36500, got "30d"/],
     ['PATHCAST_RETENTION_DAYS', '99999', /integer from 0 to 36500/],
     ['PATHCAST_FAILED_EVENTS_RETENTION_DAYS', '7.5', /integer from 0 to 36500/],
+    ['PATHCAST_TRUST_PROXY', '2', /hop count \(2\) cannot tell a proxy/],
+    [
+      'PATHCAST_TRUST_PROXY',
+      'lb.internal',
+      /comma-separated list of proxy addresses.*"lb.internal"/,
+    ],
+    ['PATHCAST_TRUST_PROXY', '10.0.0.0/33', /got "10.0.0.0\/33"/],
+    ['PATHCAST_TRUST_PROXY', '10.0.0.1,::1/129', /got "::1\/129"/],
+    ['PATHCAST_TRUST_PROXY', '10.0.0.0/8/1', /got "10.0.0.0\/8\/1"/],
   ])('rejects %s=%s naming the variable', (variable, value, allowed) => {
     let thrown: unknown;
     try {

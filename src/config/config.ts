@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { ConfigError } from '../core/index.js';
 import { EnvReader, type Env } from './env.js';
 import { loadSites, type SitesConfig } from './sites.js';
 
@@ -20,7 +22,21 @@ export interface HttpConfig {
   readonly host: string;
   /** PATHCAST_PORT. */
   readonly port: number;
+  /** PATHCAST_TRUST_PROXY: see TrustProxy. */
+  readonly trustProxy: TrustProxy;
 }
+
+/**
+ * Which proxies in front of Pathcast may name the client's address (X-Forwarded-For). It decides
+ * the address that geo lookup and the collector's per-source rate limit see:
+ * - false (the default): none; the connection's own address is the client's;
+ * - true: any; only safe when nothing reaches Pathcast except through the proxy;
+ * - a list: the proxies' addresses or CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`.
+ *
+ * NOTE: no hop count. A count cannot tell a proxy from a client that sent the header itself
+ * (fastify ignores one for that reason), so a number is refused rather than silently unused.
+ */
+export type TrustProxy = boolean | readonly string[];
 
 export interface KafkaConfig {
   /** PATHCAST_KAFKA_BROKERS; empty = the embedded in-memory log. */
@@ -108,6 +124,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     http: {
       host: read.string('PATHCAST_HOST', '127.0.0.1'),
       port: read.int('PATHCAST_PORT', 8080, 0, 65535),
+      trustProxy: readTrustProxy(read, 'PATHCAST_TRUST_PROXY'),
     },
     kafka: {
       brokers: read.hostPorts('PATHCAST_KAFKA_BROKERS'),
@@ -184,4 +201,46 @@ function maskUrlPassword(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** Named ranges the proxy address list accepts besides addresses and CIDRs (fastify's names). */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** PATHCAST_TRUST_PROXY as a TrustProxy; anything else is a ConfigError saying what is allowed. */
+function readTrustProxy(read: EnvReader, name: string): TrustProxy {
+  const value = read.optionalString(name);
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(lower)) return true;
+  if (['false', 'no', 'off', '0'].includes(lower)) return false;
+  if (/^\d+$/.test(value)) {
+    throw new ConfigError(
+      name,
+      `a hop count (${value}) cannot tell a proxy from a client that forged the header; ` +
+        "list the proxies' addresses or CIDR ranges instead",
+    );
+  }
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const bad = entries.find((entry) => !isProxyAddress(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      name,
+      'expected true, false, or a comma-separated list of proxy ' +
+        `addresses, CIDR ranges, ${PROXY_RANGE_NAMES.join(', ')}; got "${bad}"`,
+    );
+  }
+  return entries.length === 0 ? false : entries;
+}
+
+/** An IP address, an address/prefix-length range, or one of PROXY_RANGE_NAMES. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Clock, Logger } from '../core/index.js';
-import type { SiteConfig } from '../config/index.js';
+import type { SiteConfig, TrustProxy } from '../config/index.js';
 import type { TopicNames } from '../ingest/index.js';
 import type { RuntimeParts } from '../runtime/index.js';
 import { collectorPlugin, type CollectorLog, type GeoLookup } from './collector/index.js';
@@ -22,8 +22,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly rateLimit: RateLimitOptions | false;
   readonly readiness: readonly ReadinessCheck[];
-  /** Trust X-Forwarded-For from a proxy in front (for the client address). */
-  readonly trustProxy?: boolean;
+  /** Which proxies in front may name the client's address (PATHCAST_TRUST_PROXY); none by default. */
+  readonly trustProxy?: TrustProxy;
   /**
    * What the runtime runs (scores feed, storage, model), for the REST, live and dashboard
    * plugins; without it (collector-only tests) only the collector and health routes exist.
@@ -38,7 +38,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
     // Bodies are bounded by each plugin (the collector's 500 KB).
     bodyLimit: 1024 * 1024,
     // The REST :id routes answer 404 with a code for any id, even an absurdly long one, rather
@@ -86,4 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   return app;
+}
+
+/** TrustProxy as fastify takes it: a list as one comma-separated string. */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string {
+  return typeof trust === 'object' ? trust.join(',') : trust;
 }
