@@ -42,9 +42,6 @@ export const DEMO_TRAFFIC: DemoTrafficOptions = {
   seed: 7,
 };
 
-/** The demo's collector limit: all its traffic comes from one loopback address. */
-export const DEMO_RATE_LIMIT = { eventsPerSecond: 5_000, burst: 20_000 } as const;
-
 export interface DemoTraffic {
   /** Resolves when the traffic has stopped (after stop(), or on a failure, which is logged). */
   readonly done: Promise<void>;

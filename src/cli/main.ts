@@ -7,7 +7,7 @@ import { GEO_ATTRIBUTION } from '../ingest/index.js';
 import { registerAttributionCommand } from './attribution.js';
 import { registerCrmCommand } from './crm.js';
 import { registerSimulateCommand } from './simulate.js';
-import { DEMO_RATE_LIMIT, startDemoTraffic, type DemoTraffic } from './demo.js';
+import { startDemoTraffic, type DemoTraffic } from './demo.js';
 
 /** Exit codes: 0 ok, 1 failure at run time, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -62,7 +62,7 @@ async function startUntilSignal(config: Config, mode: { demo: boolean }): Promis
         geo: parts.geo,
         clock: parts.clock,
         logger: parts.logger.child({ component: 'gateway' }),
-        rateLimit: mode.demo ? DEMO_RATE_LIMIT : { eventsPerSecond: 200, burst: 2_000 },
+        rateLimit: config.collector.rateLimit,
         trustProxy: config.http.trustProxy,
         runtime: parts,
         // The gateway's own checks (log and lag, ClickHouse, model) cover the runtime.

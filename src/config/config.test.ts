@@ -76,6 +76,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ PATHCAST_TRUST_PROXY: value }).http.trustProxy).toEqual(trust);
   });
 
+  it('limits each collector source to 200 events/s with a burst of one full batch', () => {
+    expect(loadConfig({}).collector.rateLimit).toEqual({ eventsPerSecond: 200, burst: 2_500 });
+    const set = loadConfig({
+      PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND: '5000',
+      PATHCAST_RATE_LIMIT_BURST: '50000',
+    });
+    expect(set.collector.rateLimit).toEqual({ eventsPerSecond: 5_000, burst: 50_000 });
+    expect(loadConfig({ PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND: '0' }).collector.rateLimit).toBe(
+      false,
+    );
+    // The demo's simulated visitors all come from one loopback address.
+    expect(loadConfig({}, { demo: true }).collector.rateLimit).toEqual({
+      eventsPerSecond: 5_000,
+      burst: 20_000,
+    });
+    expect(
+      loadConfig({ PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND: '50' }, { demo: true }).collector
+        .rateLimit,
+    ).toEqual({ eventsPerSecond: 50, burst: 20_000 });
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });
@@ -96,6 +117,8 @@ describe('loadConfig', () => {
     ['PATHCAST_RETENTION_DAYS', '30d', /integer from 0 to 36500, got "30d"/],
     ['PATHCAST_RETENTION_DAYS', '99999', /integer from 0 to 36500/],
     ['PATHCAST_FAILED_EVENTS_RETENTION_DAYS', '7.5', /integer from 0 to 36500/],
+    ['PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND', '-5', /integer from 0 to 10000000/],
+    ['PATHCAST_RATE_LIMIT_BURST', '0', /integer from 1 to 100000000/],
     ['PATHCAST_TRUST_PROXY', '2', /hop count \(2\) cannot tell a proxy/],
     [
       'PATHCAST_TRUST_PROXY',

@@ -56,6 +56,18 @@ export interface KafkaConfig {
   readonly password: string | undefined;
 }
 
+/**
+ * The collector's limit per source (a site and a client address: see TrustProxy), a token
+ * bucket: a source over it gets 429 with Retry-After, everyone else is unaffected.
+ */
+export interface CollectorConfig {
+  /**
+   * PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND (0 turns the limit off) and PATHCAST_RATE_LIMIT_BURST
+   * (events a source may send at once after being idle).
+   */
+  readonly rateLimit: { readonly eventsPerSecond: number; readonly burst: number } | false;
+}
+
 export interface ClickHouseConfig {
   /** PATHCAST_CLICKHOUSE_URL; unset = embedded chdb in `<dataDir>/chdb`. */
   readonly url: string | undefined;
@@ -89,6 +101,7 @@ export interface PostgresConfig {
 export interface Config {
   readonly runtime: RuntimeConfig;
   readonly http: HttpConfig;
+  readonly collector: CollectorConfig;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly retention: RetentionConfig;
@@ -126,6 +139,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       port: read.int('PATHCAST_PORT', 8080, 0, 65535),
       trustProxy: readTrustProxy(read, 'PATHCAST_TRUST_PROXY'),
     },
+    collector: { rateLimit: readRateLimit(read) },
     kafka: {
       brokers: read.hostPorts('PATHCAST_KAFKA_BROKERS'),
       clientId: read.string('PATHCAST_KAFKA_CLIENT_ID', 'pathcast'),
@@ -161,7 +175,27 @@ function demoEnv(env: Env): Env {
     PATHCAST_DATA_DIR: join(env['PATHCAST_DATA_DIR'] ?? '.pathcast', 'demo'),
     // The banner is what a newcomer reads; the logs stay quiet unless asked for.
     PATHCAST_LOG_LEVEL: env['PATHCAST_LOG_LEVEL'] ?? 'warn',
+    // All the demo's simulated visitors come from one loopback address.
+    PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND: env['PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND'] ?? '5000',
+    PATHCAST_RATE_LIMIT_BURST: env['PATHCAST_RATE_LIMIT_BURST'] ?? '20000',
   };
+}
+
+/**
+ * A browser sends a few events a second at most; a backend behind one address needs more. The
+ * burst lets an idle source send a full batch (2,500 events) at once.
+ */
+const DEFAULT_RATE_LIMIT = { eventsPerSecond: 200, burst: 2_500 };
+
+function readRateLimit(read: EnvReader): CollectorConfig['rateLimit'] {
+  const eventsPerSecond = read.int(
+    'PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND',
+    DEFAULT_RATE_LIMIT.eventsPerSecond,
+    0,
+    10_000_000,
+  );
+  const burst = read.int('PATHCAST_RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT.burst, 1, 100_000_000);
+  return eventsPerSecond === 0 ? false : { eventsPerSecond, burst };
 }
 
 /** The configuration of this process, from its environment. */

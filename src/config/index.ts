@@ -6,6 +6,7 @@ export {
   type Config,
   type RuntimeConfig,
   type HttpConfig,
+  type CollectorConfig,
   type TrustProxy,
   type KafkaConfig,
   type ClickHouseConfig,

@@ -377,6 +377,18 @@ describe('collector', () => {
     expect(other.statusCode).toBe(200);
   });
 
+  it('takes a full batch of 2,500 events from an idle source under the default limit', async () => {
+    await build({ eventsPerSecond: 200, burst: 2_500 });
+    const full = { batch: Array.from({ length: 2_500 }, (_, i) => track(i)) };
+    const first = await post('/v1/batch', full);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ success: true, accepted: 2_500 });
+    // The bucket is empty now: the next batch waits for a full refill of 2,500 / 200 = 13 s.
+    const next = await post('/v1/batch', full);
+    expect(next.statusCode).toBe(429);
+    expect(next.headers['retry-after']).toBe('13');
+  });
+
   it('honours Do-Not-Track and GPC for a site that asks, and says so', async () => {
     await build();
     for (const header of [{ dnt: '1' }, { 'sec-gpc': '1' }] as Array<Record<string, string>>) {

@@ -20,6 +20,15 @@ describe('RateLimiter', () => {
     expect(limiter.take('a', 100, 0)).toBe(2);
   });
 
+  it('lets a request over the burst through from a full bucket, leaving the source in debt', () => {
+    const limiter = new RateLimiter({ eventsPerSecond: 10, burst: 20 });
+    expect(limiter.take('a', 50, 0)).toBe(0);
+    // 30 tokens in debt: a request of 20 waits for 50 tokens, 5 s.
+    expect(limiter.take('a', 20, 0)).toBe(5);
+    expect(limiter.take('a', 20, 4_900)).toBe(1);
+    expect(limiter.take('a', 20, 5_000)).toBe(0);
+  });
+
   it('forgets the least recent sources beyond its bound', () => {
     const limiter = new RateLimiter({ eventsPerSecond: 1, burst: 1, maxSources: 2 });
     limiter.take('a', 1, 0);

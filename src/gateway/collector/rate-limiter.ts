@@ -44,13 +44,14 @@ export class RateLimiter {
       bucket.tokens = Math.min(this.burst, bucket.tokens + elapsed * this.rate);
       bucket.updatedAt = now;
     }
-    if (bucket.tokens >= cost) {
+    // NOTE: a request bigger than the burst passes from a full bucket and leaves the source in
+    // debt (tokens below zero), so it waits longer next time. Otherwise a valid batch over the
+    // burst could never pass at all, however long its sender waited.
+    const needed = Math.min(cost, this.burst);
+    if (bucket.tokens >= needed) {
       bucket.tokens -= cost;
       return 0;
     }
-    // A request bigger than the burst can never pass whole; tell it to come back after a full
-    // refill rather than never.
-    const missing = Math.min(cost, this.burst) - bucket.tokens;
-    return Math.max(1, Math.ceil(missing / this.rate));
+    return Math.max(1, Math.ceil((needed - bucket.tokens) / this.rate));
   }
 }
