@@ -40,6 +40,30 @@ describe('retry', () => {
     expect(delays).toEqual([100, 200]);
   });
 
+  it('waits at least what a failure asks for (minDelayMs), else the backoff', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await retry(
+      async () => {
+        calls++;
+        if (calls === 1)
+          throw new TransientError('busy', 'come back in 3 s', { details: { ms: 3_000 } });
+        if (calls === 2) throw new TransientError('busy', 'no hint');
+        return 'done';
+      },
+      {
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+        random: () => 1,
+        minDelayMs: (error) => ((error as TransientError).details['ms'] as number | undefined) ?? 0,
+      },
+    );
+    expect(result).toBe('done');
+    // The first wait is the 3 s asked for (backoff bound 100); the second the backoff (200).
+    expect(delays).toEqual([3_000, 200]);
+  });
+
   it('gives up after the configured retries with the last error', async () => {
     let calls = 0;
     await expect(

@@ -11,6 +11,11 @@ export interface RetryOptions {
   readonly factor?: number;
   /** Which errors are worth another attempt. Programmer errors are never retried, whatever this says. */
   readonly isRetriable?: (error: unknown) => boolean;
+  /**
+   * The least a failure asks to be waited before the next attempt, ms (say, from an HTTP
+   * Retry-After); the wait is the larger of this and the backoff. Default none.
+   */
+  readonly minDelayMs?: (error: Error) => number;
   /** Called before each wait; for logs and metrics. */
   readonly onRetry?: (error: Error, attempt: number, delayMs: number) => void;
   readonly signal?: AbortSignal;
@@ -68,8 +73,12 @@ export async function retry<T>(
     } catch (thrown) {
       if (isProgrammerError(thrown) || attempt >= retries || !isRetriable(thrown)) throw thrown;
       if (options.signal?.aborted) throw thrown;
-      const delay = backoffDelay(attempt, random, options.initialMs, options.maxMs, options.factor);
-      options.onRetry?.(toError(thrown), attempt + 1, delay);
+      const error = toError(thrown);
+      const delay = Math.max(
+        backoffDelay(attempt, random, options.initialMs, options.maxMs, options.factor),
+        options.minDelayMs?.(error) ?? 0,
+      );
+      options.onRetry?.(error, attempt + 1, delay);
       await wait(delay, options.signal);
     }
   }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpSink } from './http-sink.js';
+import { createHttpSink, retryAfter } from './http-sink.js';
 import { runSimulation } from './run-simulation.js';
 import { createSimulation } from './simulation.js';
 import { startTestCollector } from './test-collector.fixture.js';
@@ -106,6 +106,45 @@ describe('HTTP sink', { timeout: 30_000 }, () => {
     } finally {
       await collector.close();
     }
+  });
+
+  it('waits as long as a 429 says (Retry-After) before sending again', async () => {
+    const collector = await startTestCollector({ limitEvery: 3 });
+    const waits: number[] = [];
+    try {
+      const sink = createHttpSink({
+        url: collector.url,
+        batchSize: 10,
+        concurrency: 1,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
+      await runSimulation({ events: 200, seed: 6, faults: { malformed: 0 } }, sink);
+      const limited = collector.requests.filter((r) => r.status === 429);
+      expect(limited.length).toBeGreaterThan(3);
+      // One wait per 429, each at least the second the collector asked for.
+      expect(waits).toHaveLength(limited.length);
+      expect(waits.every((ms) => ms >= 1_000)).toBe(true);
+      expect(sink.stats().failed).toBe(0);
+      expect(sink.stats().acknowledged).toBe(sink.stats().records);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it.each([
+    ['7', 7_000],
+    [' 0 ', 0],
+    ['Wed, 21 Oct 2015 07:28:05 GMT', 5_000],
+    ['Wed, 21 Oct 2015 07:27:00 GMT', 0],
+    ['999999', 300_000],
+  ])('reads Retry-After %j as a wait in ms', (header, ms) => {
+    expect(retryAfter(header, Date.parse('2015-10-21T07:28:00Z'))).toBe(ms);
+  });
+
+  it.each([[null], [''], ['soon'], ['-5']])('ignores Retry-After %j', (header) => {
+    expect(retryAfter(header, 0)).toBeUndefined();
   });
 
   it('counts records as failed when the collector cannot be reached, and writes no acks', async () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import {
+  PathcastError,
   TransientError,
   ValidationError,
   retry,
@@ -33,6 +34,25 @@ export interface HttpSinkOptions {
   readonly fetch?: typeof fetch;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Seam for tests: the wait between retries. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A Retry-After wait is honoured up to this long; more is treated as this. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** An HTTP Retry-After (seconds, or an HTTP date) as ms from `now`; undefined when absent or unreadable. */
+export function retryAfter(header: string | null, now: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const text = header.trim();
+  // Delay-seconds, or an HTTP date (which names a weekday and a month).
+  const ms = /^\d+$/.test(text)
+    ? Number(text) * 1000
+    : /[A-Za-z]/.test(text)
+      ? Date.parse(text) - now
+      : Number.NaN;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 export interface HttpSinkStats {
@@ -152,9 +172,11 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
           });
         }
         if (response.status >= 500 || response.status === 429) {
+          const retryAfterMs = retryAfter(response.headers.get('retry-after'), clock.now());
           throw new TransientError(
             'collector_unavailable',
             `collector answered ${response.status}`,
+            retryAfterMs === undefined ? {} : { details: { retryAfterMs } },
           );
         }
         return { status: response.status, text };
@@ -163,6 +185,12 @@ export function createHttpSink(options: HttpSinkOptions): HttpSink {
         retries: options.retries ?? 5,
         initialMs: 100,
         maxMs: 5_000,
+        // A 429 or 503 that says when to come back is not retried sooner.
+        minDelayMs: (error) => {
+          const asked = error instanceof PathcastError ? error.details['retryAfterMs'] : undefined;
+          return typeof asked === 'number' ? asked : 0;
+        },
+        ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
       },
     );
 

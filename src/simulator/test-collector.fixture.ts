@@ -22,10 +22,10 @@ export interface TestCollector {
 /**
  * A Segment-ish collector for tests: 400 for bodies that are not JSON or hold an event with no
  * ids, a wrong-typed field or over 32 KB; optionally 503 for the first try of every n-th
- * request; a small delay so concurrency shows.
+ * request, or 429 with `Retry-After: 1` for every n-th; a small delay so concurrency shows.
  */
 export async function startTestCollector(
-  options: { failEvery?: number; delayMs?: number } = {},
+  options: { failEvery?: number; limitEvery?: number; delayMs?: number } = {},
 ): Promise<TestCollector> {
   const requests: SeenRequest[] = [];
   let inFlight = 0;
@@ -49,6 +49,7 @@ export async function startTestCollector(
       let corrected: number[] = [];
       const receivedAt = Date.now();
       if (options.failEvery !== undefined && count % options.failEvery === 0) status = 503;
+      else if (options.limitEvery !== undefined && count % options.limitEvery === 0) status = 429;
       else {
         try {
           const body = JSON.parse(text) as { batch: Record<string, unknown>[] };
@@ -77,7 +78,10 @@ export async function startTestCollector(
         batchSize: size,
         correctedTimes: corrected,
       });
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(status === 429 ? { 'retry-after': '1' } : {}),
+      });
       res.end(status === 200 ? '{"success":true}' : '{"error":"nope"}');
       inFlight--;
     })();
