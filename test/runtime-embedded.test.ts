@@ -106,4 +106,83 @@ describe('Runtime (embedded)', () => {
       await runtime.close();
     }
   }, 60_000);
+
+  it('cuts sessions by the configured gap, in the pipeline and in /v1/score alike', async () => {
+    const config = loadConfig({
+      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-gap-')),
+      PATHCAST_PORT: '0',
+      PATHCAST_PARTITIONS: '1',
+      PATHCAST_SESSION_GAP_MINUTES: '1',
+      PATHCAST_SITES: JSON.stringify({
+        sites: [{ id: 'shop', writeKey: 'wk_shop_gap1', secretKey: 'sk_shop_gap1' }],
+      }),
+    });
+    let parts: RuntimeParts | undefined;
+    const runtime = new Runtime(config, {
+      logger: silentLogger,
+      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
+      buildApp: (built) => {
+        parts = built;
+        return gatewayFor(config, built);
+      },
+    });
+    await runtime.start();
+    try {
+      const url = runtime.status().url ?? '';
+      const base = Date.now() - 10 * 60_000;
+      // 30 s, then 150 s apart: one session under a 1-minute gap, then another (the default
+      // 30-minute gap would keep all three in one).
+      const batch = [0, 30_000, 180_000].map((offset, i) => ({
+        type: 'page',
+        messageId: `gap-${i}`,
+        anonymousId: 'visitor-gap',
+        timestamp: new Date(base + offset).toISOString(),
+        properties: { url: `https://shop.example/page/${i}` },
+      }));
+      const collected = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from('wk_shop_gap1:').toString('base64')}`,
+        },
+        body: JSON.stringify({ batch }),
+      });
+      expect(collected.status).toBe(200);
+
+      const handle = parts?.clickhouse;
+      if (handle === undefined) throw new Error('the runtime built no app');
+      const db = handle.database;
+      const deadline = Date.now() + 30_000;
+      let sessions: Array<{ id: string; events: number }> = [];
+      for (;;) {
+        sessions = await (
+          await handle.client.query({
+            query: `SELECT id, argMax(event_count, row_version) AS events FROM ${db}.sessions
+                    GROUP BY id ORDER BY min(started_at)`,
+            format: 'JSONEachRow',
+          })
+        ).json();
+        if (sessions.reduce((sum, row) => sum + row.events, 0) === 3) break;
+        if (Date.now() > deadline)
+          throw new Error(`not stored in time: ${JSON.stringify(sessions)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(sessions.map((row) => row.events)).toEqual([2, 1]);
+
+      const scored = await fetch(`${url}/v1/score?perEvent=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk_shop_gap1' },
+        body: JSON.stringify({ batch }),
+      });
+      expect(scored.status).toBe(200);
+      const answer = (await scored.json()) as { events: Array<{ sessionId: string }> };
+      expect(answer.events.map((e) => e.sessionId)).toEqual([
+        sessions[0]?.id,
+        sessions[0]?.id,
+        sessions[1]?.id,
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
 });

@@ -4,6 +4,17 @@ import { ConfigError } from '../core/index.js';
 import { loadConfig, maskSecrets } from './config.js';
 
 describe('loadConfig', () => {
+  it('refuses a max session length within the out-of-orderness plus lateness', () => {
+    expect(() =>
+      loadConfig({
+        PATHCAST_SESSION_MAX_LENGTH_HOURS: '1',
+        PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES: '60',
+      }),
+    ).toThrow(
+      /PATHCAST_SESSION_MAX_LENGTH_HOURS: must exceed the out-of-orderness plus the allowed lateness/,
+    );
+  });
+
   it('resolves the embedded defaults from an empty environment', () => {
     const config = loadConfig({});
     expect(config.kafka.brokers).toEqual([]);
@@ -97,6 +108,30 @@ describe('loadConfig', () => {
     ).toEqual({ eventsPerSecond: 50, burst: 20_000 });
   });
 
+  it('cuts sessions as the sessionizer does by default, or as configured', () => {
+    expect(loadConfig({}).sessions).toEqual({
+      gapMs: 30 * 60_000,
+      maxLengthMs: 24 * 3_600_000,
+      splitOnCampaign: false,
+      outOfOrdernessMs: 120_000,
+      allowedLatenessMs: 30 * 60_000,
+    });
+    const set = loadConfig({
+      PATHCAST_SESSION_GAP_MINUTES: '15',
+      PATHCAST_SESSION_MAX_LENGTH_HOURS: '4',
+      PATHCAST_SESSION_SPLIT_ON_CAMPAIGN: 'true',
+      PATHCAST_SESSION_OUT_OF_ORDERNESS_SECONDS: '10',
+      PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES: '0',
+    });
+    expect(set.sessions).toEqual({
+      gapMs: 15 * 60_000,
+      maxLengthMs: 4 * 3_600_000,
+      splitOnCampaign: true,
+      outOfOrdernessMs: 10_000,
+      allowedLatenessMs: 0,
+    });
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });
@@ -119,6 +154,10 @@ describe('loadConfig', () => {
     ['PATHCAST_FAILED_EVENTS_RETENTION_DAYS', '7.5', /integer from 0 to 36500/],
     ['PATHCAST_RATE_LIMIT_EVENTS_PER_SECOND', '-5', /integer from 0 to 10000000/],
     ['PATHCAST_RATE_LIMIT_BURST', '0', /integer from 1 to 100000000/],
+    ['PATHCAST_SESSION_GAP_MINUTES', '0', /integer from 1 to 1440/],
+    ['PATHCAST_SESSION_MAX_LENGTH_HOURS', '2000', /integer from 1 to 1193/],
+    ['PATHCAST_SESSION_SPLIT_ON_CAMPAIGN', 'sometimes', /one of true, false/],
+    ['PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES', '-1', /integer from 0 to 10080/],
     ['PATHCAST_TRUST_PROXY', '2', /hop count \(2\) cannot tell a proxy/],
     [
       'PATHCAST_TRUST_PROXY',

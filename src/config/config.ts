@@ -68,6 +68,24 @@ export interface CollectorConfig {
   readonly rateLimit: { readonly eventsPerSecond: number; readonly burst: number } | false;
 }
 
+/**
+ * How events are cut into sessions (the sessionizer's options; the REST scorer cuts the same
+ * way). A change applies to events processed after the restart; closed sessions stay as they
+ * were.
+ */
+export interface SessionsConfig {
+  /** PATHCAST_SESSION_GAP_MINUTES: inactivity that ends a session. */
+  readonly gapMs: number;
+  /** PATHCAST_SESSION_MAX_LENGTH_HOURS: a longer visit is split. */
+  readonly maxLengthMs: number;
+  /** PATHCAST_SESSION_SPLIT_ON_CAMPAIGN: a new marketing touch starts a new session. */
+  readonly splitOnCampaign: boolean;
+  /** PATHCAST_SESSION_OUT_OF_ORDERNESS_SECONDS: watermark = newest event time - this. */
+  readonly outOfOrdernessMs: number;
+  /** PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES: how far behind the watermark an event is still taken. */
+  readonly allowedLatenessMs: number;
+}
+
 export interface ClickHouseConfig {
   /** PATHCAST_CLICKHOUSE_URL; unset = embedded chdb in `<dataDir>/chdb`. */
   readonly url: string | undefined;
@@ -102,6 +120,7 @@ export interface Config {
   readonly runtime: RuntimeConfig;
   readonly http: HttpConfig;
   readonly collector: CollectorConfig;
+  readonly sessions: SessionsConfig;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly retention: RetentionConfig;
@@ -140,6 +159,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       trustProxy: readTrustProxy(read, 'PATHCAST_TRUST_PROXY'),
     },
     collector: { rateLimit: readRateLimit(read) },
+    sessions: readSessions(read),
     kafka: {
       brokers: read.hostPorts('PATHCAST_KAFKA_BROKERS'),
       clientId: read.string('PATHCAST_KAFKA_CLIENT_ID', 'pathcast'),
@@ -239,6 +259,30 @@ function maskUrlPassword(text: string): string {
 
 /** Named ranges the proxy address list accepts besides addresses and CIDRs (fastify's names). */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+function readSessions(read: EnvReader): SessionsConfig {
+  const sessions: SessionsConfig = {
+    gapMs: read.int('PATHCAST_SESSION_GAP_MINUTES', 30, 1, 24 * 60) * MINUTE_MS,
+    // Session offsets are kept as 32-bit ms: 1,193 hours is the longest that fits.
+    maxLengthMs: read.int('PATHCAST_SESSION_MAX_LENGTH_HOURS', 24, 1, 1_193) * HOUR_MS,
+    splitOnCampaign: read.bool('PATHCAST_SESSION_SPLIT_ON_CAMPAIGN', false),
+    outOfOrdernessMs: read.int('PATHCAST_SESSION_OUT_OF_ORDERNESS_SECONDS', 120, 0, 86_400) * 1000,
+    allowedLatenessMs:
+      read.int('PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES', 30, 0, 7 * 24 * 60) * MINUTE_MS,
+  };
+  // The sessionizer's own rule (src/sessionizer/options.ts), named here by its variables.
+  const reach = sessions.outOfOrdernessMs + sessions.allowedLatenessMs;
+  if (sessions.maxLengthMs <= reach) {
+    throw new ConfigError(
+      'PATHCAST_SESSION_MAX_LENGTH_HOURS',
+      `must exceed the out-of-orderness plus the allowed lateness (${reach / HOUR_MS} h)`,
+    );
+  }
+  return sessions;
+}
 
 /** PATHCAST_TRUST_PROXY as a TrustProxy; anything else is a ConfigError saying what is allowed. */
 function readTrustProxy(read: EnvReader, name: string): TrustProxy {

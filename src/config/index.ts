@@ -7,6 +7,7 @@ export {
   type RuntimeConfig,
   type HttpConfig,
   type CollectorConfig,
+  type SessionsConfig,
   type TrustProxy,
   type KafkaConfig,
   type ClickHouseConfig,

@@ -276,7 +276,8 @@ export class Runtime implements Lifecycle {
         clock,
         logger: logger.child({ component: 'pipeline' }),
       },
-      this.deps.pipeline,
+      // Sessions are cut as configured, unless the caller brought its own options.
+      { sessionizer: config.sessions, ...this.deps.pipeline },
     );
     this.consumer = await pipeline.start();
     this.started.push({ start: async () => undefined, close: () => pipeline.close() });

@@ -28,7 +28,7 @@ export interface RestOptions {
   readonly logger: Logger;
   /** The pipeline's processor; by default one built like the runtime's (default enrichment). */
   readonly processor?: EventProcessor;
-  /** The live sessionizer's options, so /v1/score cuts sessions the same way. */
+  /** The live sessionizer's options, so /v1/score cuts sessions the same way; by default the runtime's configured ones. */
   readonly sessionizer?: SessionizerOptions;
   /** CRM profiles for /v1/visitors; by default the runtime's CRM cache, then ClickHouse. */
   readonly profiles?: ProfileLookup;
@@ -86,7 +86,7 @@ export async function restPlugin(app: FastifyInstance, options: RestOptions): Pr
     hasher: await createFeatureHasher(),
     geo: options.geo,
     clock: options.clock,
-    ...(options.sessionizer === undefined ? {} : { sessionizer: options.sessionizer }),
+    sessionizer: options.sessionizer ?? options.runtime.config.sessions,
   });
   registerSessionRoute(app, ctx);
   registerVisitorRoute(app, ctx);
