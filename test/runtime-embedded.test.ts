@@ -185,4 +185,95 @@ describe('Runtime (embedded)', () => {
       await runtime.close();
     }
   }, 60_000);
+
+  it("enriches each site's events with the site's own page types and conversions", async () => {
+    const config = loadConfig({
+      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-sites-')),
+      PATHCAST_PORT: '0',
+      PATHCAST_PARTITIONS: '1',
+      PATHCAST_SITES: JSON.stringify({
+        sites: [
+          {
+            id: 'books',
+            writeKey: 'wk_books_123',
+            secretKey: 'sk_books_123',
+            pageTypes: [{ pattern: '/title/*', pageType: 'book' }],
+            conversionEvents: ['Book Bought'],
+            currency: 'EUR',
+          },
+        ],
+      }),
+    });
+    let parts: RuntimeParts | undefined;
+    const runtime = new Runtime(config, {
+      logger: silentLogger,
+      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
+      buildApp: (built) => {
+        parts = built;
+        return gatewayFor(config, built);
+      },
+    });
+    await runtime.start();
+    try {
+      const at = new Date(Date.now() - 60_000).toISOString();
+      const reader = { anonymousId: 'reader-1', timestamp: at };
+      const batch = [
+        {
+          ...reader,
+          type: 'page',
+          messageId: 'b-1',
+          properties: { url: 'https://b.example/title/dune' },
+        },
+        // Not this site's conversion: the default Order Completed is not one here.
+        {
+          ...reader,
+          type: 'track',
+          event: 'Order Completed',
+          messageId: 'b-2',
+          properties: { revenue: 5 },
+        },
+        {
+          ...reader,
+          type: 'track',
+          event: 'Book Bought',
+          messageId: 'b-3',
+          properties: { revenue: 9.5 },
+        },
+      ];
+      const collected = await fetch(`${runtime.status().url ?? ''}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from('wk_books_123:').toString('base64')}`,
+        },
+        body: JSON.stringify({ batch }),
+      });
+      expect(collected.status).toBe(200);
+
+      const handle = parts?.clickhouse;
+      if (handle === undefined) throw new Error('the runtime built no app');
+      const db = handle.database;
+      const deadline = Date.now() + 30_000;
+      let events: Array<Record<string, unknown>> = [];
+      for (;;) {
+        events = await (
+          await handle.client.query({
+            query: `SELECT id, page_type, is_conversion, revenue, currency FROM ${db}.events
+                    ORDER BY id`,
+            format: 'JSONEachRow',
+          })
+        ).json();
+        if (events.length === 3) break;
+        if (Date.now() > deadline) throw new Error(`not stored in time: ${JSON.stringify(events)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(events).toEqual([
+        { id: 'b-1', page_type: 'book', is_conversion: 0, revenue: 0, currency: '' },
+        { id: 'b-2', page_type: '', is_conversion: 0, revenue: 0, currency: '' },
+        { id: 'b-3', page_type: '', is_conversion: 1, revenue: 9.5, currency: 'EUR' },
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
 });

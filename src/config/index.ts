@@ -21,5 +21,6 @@ export {
   demoSite,
   normaliseOrigin,
   type SiteConfig,
+  type PageTypeRuleConfig,
   type SitesConfig,
 } from './sites.js';

@@ -37,6 +37,22 @@ describe('sites', () => {
       /keys must be unique/,
     ],
     ['bad origin', { sites: [{ ...good, allowedOrigins: ['shop.example'] }] }, /not an origin/],
+    ['page types not a list', { sites: [{ ...good, pageTypes: '/p/*' }] }, /sites\[0\]\.pageTypes/],
+    [
+      'a page type without a name',
+      { sites: [{ ...good, pageTypes: [{ pattern: '/p/*', pageType: '' }] }] },
+      /sites\[0\]\.pageTypes\[0\]/,
+    ],
+    [
+      'a blank conversion event',
+      { sites: [{ ...good, conversionEvents: ['Purchase', ' '] }] },
+      /sites\[0\]\.conversionEvents/,
+    ],
+    [
+      'a currency that is no code',
+      { sites: [{ ...good, currency: 'euro' }] },
+      /sites\[0\]\.currency/,
+    ],
     [
       'origin with a path',
       { sites: [{ ...good, allowedOrigins: ['https://x.test/path'] }] },
@@ -46,6 +62,33 @@ describe('sites', () => {
   ])('rejects %s with the place named', (_name, value, message) => {
     expect(() => parseSites(value, 'PATHCAST_SITES')).toThrow(ConfigError);
     expect(() => parseSites(value, 'PATHCAST_SITES')).toThrow(message);
+  });
+
+  it("reads a site's page types, conversion events and currency", () => {
+    const [site] = parseSites(
+      {
+        sites: [
+          {
+            ...good,
+            pageTypes: [
+              { pattern: '/product/*', pageType: 'product' },
+              { pattern: '^/(en|de)/cart$', pageType: 'cart' },
+            ],
+            conversionEvents: ['Purchase'],
+            currency: ' eur ',
+          },
+        ],
+      },
+      'PATHCAST_SITES',
+    );
+    expect(site).toMatchObject({
+      pageTypes: [
+        { pattern: '/product/*', pageType: 'product' },
+        { pattern: '^/(en|de)/cart$', pageType: 'cart' },
+      ],
+      conversionEvents: ['Purchase'],
+      currency: 'EUR',
+    });
   });
 
   it('reads PATHCAST_SITES through loadConfig, and a file before it', () => {

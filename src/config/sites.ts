@@ -13,6 +13,21 @@ export interface SiteConfig {
   readonly allowedOrigins: readonly string[];
   /** Drop events from browsers that send Do-Not-Track or Global Privacy Control. */
   readonly respectDoNotTrack: boolean;
+  /**
+   * The site's page types by URL path, checked in order, first match wins (a `^` regular
+   * expression or a `/` path glob: see src/ingest/enrich/page-type.ts). Unmatched paths, and
+   * every path when there are none, get the path with its ids replaced by `:id`.
+   */
+  readonly pageTypes?: readonly PageTypeRuleConfig[];
+  /** `track` event names that are the site's conversions; default Order Completed, Signed Up. */
+  readonly conversionEvents?: readonly string[];
+  /** ISO 4217 code for revenue sent without a currency; default USD. */
+  readonly currency?: string;
+}
+
+export interface PageTypeRuleConfig {
+  readonly pattern: string;
+  readonly pageType: string;
 }
 
 export interface SitesConfig {
@@ -24,7 +39,8 @@ export interface SitesConfig {
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * Parses `{ "sites": [{ "id", "writeKey", "secretKey", "allowedOrigins", "respectDoNotTrack" }] }`
+ * Parses `{ "sites": [{ "id", "writeKey", "secretKey", "allowedOrigins", "respectDoNotTrack",
+ * "pageTypes", "conversionEvents", "currency" }] }`
  * from `where` (a variable or file name, for error messages). Keys must be unique across sites.
  */
 export function parseSites(value: unknown, where: string): SiteConfig[] {
@@ -75,8 +91,52 @@ export function parseSites(value: unknown, where: string): SiteConfig[] {
       secretKey,
       allowedOrigins: (origins as string[]).map((o) => o.toLowerCase().replace(/\/$/, '')),
       respectDoNotTrack: dnt,
+      ...enrichmentOf(site, at),
     };
   });
+}
+
+/**
+ * A site's enrichment settings, checked for shape here; patterns and currency codes are checked
+ * when the enricher compiles them at start-up (a ConfigError naming the site).
+ */
+function enrichmentOf(
+  site: Readonly<Record<string, unknown>>,
+  at: string,
+): Pick<SiteConfig, 'pageTypes' | 'conversionEvents' | 'currency'> {
+  const out: { -readonly [K in 'pageTypes' | 'conversionEvents' | 'currency']?: SiteConfig[K] } =
+    {};
+  const pageTypes = site['pageTypes'];
+  if (pageTypes !== undefined) {
+    if (!Array.isArray(pageTypes)) {
+      throw new ConfigError(`${at}.pageTypes`, 'expected an array of {"pattern", "pageType"}');
+    }
+    out.pageTypes = pageTypes.map((rule: unknown, i) => {
+      const { pattern, pageType } = (rule ?? {}) as Record<string, unknown>;
+      if (typeof pattern !== 'string' || typeof pageType !== 'string' || pageType === '') {
+        throw new ConfigError(
+          `${at}.pageTypes[${i}]`,
+          'expected {"pattern": "/path/*" or "^regex", "pageType": "name"}',
+        );
+      }
+      return { pattern, pageType };
+    });
+  }
+  const events = site['conversionEvents'];
+  if (events !== undefined) {
+    if (!Array.isArray(events) || !events.every((e) => typeof e === 'string' && e.trim() !== '')) {
+      throw new ConfigError(`${at}.conversionEvents`, 'expected an array of event names');
+    }
+    out.conversionEvents = events as string[];
+  }
+  const currency = site['currency'];
+  if (currency !== undefined) {
+    if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency.trim())) {
+      throw new ConfigError(`${at}.currency`, 'expected a 3-letter ISO 4217 code such as "EUR"');
+    }
+    out.currency = currency.trim().toUpperCase();
+  }
+  return out;
 }
 
 function requireKey(value: unknown, where: string): string {

@@ -77,6 +77,7 @@ function processEvent(
   }
   const { base, inputs } = normalized.value;
   const enriched = deps.enricher.enrich({
+    site,
     type: base.type,
     name: base.name,
     url: base.url,

@@ -15,6 +15,7 @@ import {
 import type { Config } from '../config/index.js';
 import {
   createEnricher,
+  siteEnrichment,
   createEventLog,
   createEventProcessor,
   createGeoStep,
@@ -270,7 +271,10 @@ export class Runtime implements Lifecycle {
         log,
         topics,
         group: config.kafka.group,
-        processor: createEventProcessor({ enricher: createEnricher(), clock }),
+        processor: createEventProcessor({
+          enricher: createEnricher({ sites: siteEnrichment(config.sites.sites) }),
+          clock,
+        }),
         outputs: this.deps.outputs ?? (await this.scoredStorage(storage, relay, profiles)),
         checkpoints,
         clock,

@@ -4,6 +4,7 @@ import type { SiteConfig } from '../../config/index.js';
 import {
   LIMITS,
   createEnricher,
+  siteEnrichment,
   createEventProcessor,
   type EventProcessor,
 } from '../../ingest/index.js';
@@ -82,7 +83,10 @@ export async function restPlugin(app: FastifyInstance, options: RestOptions): Pr
   registerScoreRoute(app, ctx, {
     processor:
       options.processor ??
-      createEventProcessor({ enricher: createEnricher(), clock: options.clock }),
+      createEventProcessor({
+        enricher: createEnricher({ sites: siteEnrichment(options.sites) }),
+        clock: options.clock,
+      }),
     hasher: await createFeatureHasher(),
     geo: options.geo,
     clock: options.clock,

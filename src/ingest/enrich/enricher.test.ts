@@ -10,6 +10,7 @@ const IPHONE =
 
 function input(overrides: Partial<EnrichInput> = {}): EnrichInput {
   return {
+    site: 'shop',
     type: 'page',
     name: '',
     url: 'https://www.shop.example/product/12345',
@@ -28,6 +29,53 @@ function enriched(enrichment: ReturnType<ReturnType<typeof createEnricher>['enri
 }
 
 describe('createEnricher', () => {
+  describe('per site', () => {
+    const perSite = createEnricher({
+      conversion: { events: ['Order Completed'] },
+      sites: {
+        books: {
+          pageType: { rules: [{ pattern: '/title/*', pageType: 'book' }] },
+          conversion: { events: ['Book Bought'], defaultCurrency: 'EUR' },
+        },
+        // Only its own page types: its conversions are the shared ones.
+        news: { pageType: { rules: [{ pattern: '^/\\d{4}/.+', pageType: 'article' }] } },
+      },
+    });
+    const page = (site: string, url: string) =>
+      enriched(perSite.enrich(input({ site, url }))).pageType;
+    const bought = (site: string, name: string) =>
+      enriched(perSite.enrich(input({ site, type: 'track', name, properties: { revenue: 12.5 } })));
+
+    it("classifies pages by the event site's own rules, others by the shared default", () => {
+      expect(page('books', 'https://books.example/title/dune')).toBe('book');
+      expect(page('news', 'https://news.example/2026/11/budget')).toBe('article');
+      expect(page('shop', 'https://shop.example/title/dune')).toBe('/title/dune');
+      expect(page('books', 'https://books.example/2026/11/budget')).toBe('/:id/:id/budget');
+    });
+
+    it("counts the event site's own conversions, with its default currency", () => {
+      expect(bought('books', 'Book Bought')).toMatchObject({
+        isConversion: true,
+        revenue: 12.5,
+        currency: 'EUR',
+      });
+      expect(bought('books', 'Order Completed').isConversion).toBe(false);
+      expect(bought('news', 'Order Completed')).toMatchObject({
+        isConversion: true,
+        currency: 'USD',
+      });
+      expect(bought('shop', 'Book Bought').isConversion).toBe(false);
+    });
+
+    it('refuses a bad rule of one site at construction, naming the site', () => {
+      expect(() =>
+        createEnricher({
+          sites: { books: { pageType: { rules: [{ pattern: '^(', pageType: 'x' }] } } },
+        }),
+      ).toThrow(/^sites\.books\.pageType\.rules\[0\]/);
+    });
+  });
+
   const enricher = createEnricher();
 
   it('enriches a paid-search landing on a product page', () => {
@@ -197,6 +245,7 @@ describe('createEnricher', () => {
     'enriches hostile input %s in every field without throwing',
     (_label, text) => {
       const result = enricher.enrich({
+        site: text,
         type: 'track',
         name: text,
         url: text,

@@ -1,4 +1,6 @@
+import type { SiteConfig } from '../../config/index.js';
 import {
+  ConfigError,
   type ClickEvent,
   type EventType,
   type Result,
@@ -7,15 +9,17 @@ import {
   toError,
 } from '../../core/index.js';
 import { type CampaignContext, type ChannelOptions, createChannelStep } from './channel.js';
-import { type ConversionOptions, createConversionStep } from './conversion.js';
+import { type ConversionOptions, type ConversionStep, createConversionStep } from './conversion.js';
 import { type GeoOptions, createGeoStep } from './geo.js';
 import { knownReferrers } from './known-referrers.js';
-import { type PageTypeOptions, createPageTypeStep } from './page-type.js';
+import { type PageTypeOptions, type PageTypeStep, createPageTypeStep } from './page-type.js';
 import { classifyReferrerForHost } from './referrer.js';
 import { type UserAgentOptions, createUserAgentStep } from './user-agent.js';
 
 /** The parts of a validated event that enrichment reads. */
 export interface EnrichInput {
+  /** The site the event came from: its own page-type rules and conversions apply. */
+  readonly site: string;
   readonly type: EventType;
   readonly name: string;
   /** Page URL (context.page.url / properties.url); '' when the event has none. */
@@ -59,6 +63,37 @@ export interface EnricherOptions {
   readonly channel?: ChannelOptions;
   readonly pageType?: PageTypeOptions;
   readonly conversion?: ConversionOptions;
+  /** Per site id: page types and conversions of that site, instead of the ones above. */
+  readonly sites?: Readonly<Record<string, SiteEnrichmentOptions>>;
+}
+
+export interface SiteEnrichmentOptions {
+  readonly pageType?: PageTypeOptions;
+  readonly conversion?: ConversionOptions;
+}
+
+/** The sites' own enrichment settings (config), as EnricherOptions.sites. */
+export function siteEnrichment(
+  sites: readonly SiteConfig[],
+): Readonly<Record<string, SiteEnrichmentOptions>> {
+  const bySite: Record<string, SiteEnrichmentOptions> = {};
+  for (const site of sites) {
+    const conversion = {
+      ...(site.conversionEvents === undefined ? {} : { events: site.conversionEvents }),
+      ...(site.currency === undefined ? {} : { defaultCurrency: site.currency }),
+    };
+    bySite[site.id] = {
+      ...(site.pageTypes === undefined ? {} : { pageType: { rules: site.pageTypes } }),
+      ...(Object.keys(conversion).length === 0 ? {} : { conversion }),
+    };
+  }
+  return bySite;
+}
+
+/** A site's own page-type and conversion steps. */
+interface SiteSteps {
+  readonly pageType: PageTypeStep;
+  readonly conversion: ConversionStep;
 }
 
 export interface Enricher {
@@ -86,8 +121,14 @@ export function createEnricher(options: EnricherOptions = {}): Enricher {
   const userAgent = createUserAgentStep(options.userAgent);
   const geo = createGeoStep(options.geo);
   const channel = createChannelStep(options.channel);
-  const pageType = createPageTypeStep(options.pageType);
-  const conversion = createConversionStep(options.conversion);
+  const defaults: SiteSteps = {
+    pageType: createPageTypeStep(options.pageType),
+    conversion: createConversionStep(options.conversion),
+  };
+  const bySite = new Map<string, SiteSteps>();
+  for (const [site, own] of Object.entries(options.sites ?? {})) {
+    bySite.set(site, siteSteps(site, own, options));
+  }
   knownReferrers();
 
   return {
@@ -103,10 +144,11 @@ export function createEnricher(options: EnricherOptions = {}): Enricher {
           referrer,
         });
         const properties = isRecord(input.properties) ? input.properties : EMPTY_PROPERTIES;
-        const outcome = conversion.evaluate(input.type, text(input.name), properties);
+        const steps = bySite.get(input.site) ?? defaults;
+        const outcome = steps.conversion.evaluate(input.type, text(input.name), properties);
         return ok({
           path: page.path,
-          pageType: pageType.classify(page.path),
+          pageType: steps.pageType.classify(page.path),
           browser: agent.browser,
           os: agent.os,
           deviceType: agent.deviceType,
@@ -134,6 +176,26 @@ export function createEnricher(options: EnricherOptions = {}): Enricher {
       }
     },
   };
+}
+
+/**
+ * A site's steps: its own options where it has them, the shared ones otherwise. A bad rule is a
+ * ConfigError that names the site.
+ */
+function siteSteps(site: string, own: SiteEnrichmentOptions, shared: EnricherOptions): SiteSteps {
+  try {
+    return {
+      pageType: createPageTypeStep(own.pageType ?? shared.pageType),
+      conversion: createConversionStep(own.conversion ?? shared.conversion),
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      `sites.${site}.${error.variable}`,
+      error.message.slice(error.variable.length + 2),
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 // Enrichment of ingested events: small steps, each usable alone, composed by createEnricher.
 export {
   createEnricher,
+  siteEnrichment,
+  type SiteEnrichmentOptions,
   type Enricher,
   type EnricherOptions,
   type EnrichInput,
