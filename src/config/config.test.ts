@@ -132,6 +132,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('sizes the CRM profile cache: 100,000 profiles for 10 minutes, or as configured', () => {
+    expect(loadConfig({}).crm).toEqual({ cacheMaxEntries: 100_000, cacheTtlMs: 600_000 });
+    expect(
+      loadConfig({
+        PATHCAST_CRM_CACHE_MAX_ENTRIES: '2000000',
+        PATHCAST_CRM_CACHE_TTL_SECONDS: '3600',
+      }).crm,
+    ).toEqual({ cacheMaxEntries: 2_000_000, cacheTtlMs: 3_600_000 });
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });
@@ -158,6 +168,8 @@ describe('loadConfig', () => {
     ['PATHCAST_SESSION_MAX_LENGTH_HOURS', '2000', /integer from 1 to 1193/],
     ['PATHCAST_SESSION_SPLIT_ON_CAMPAIGN', 'sometimes', /one of true, false/],
     ['PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES', '-1', /integer from 0 to 10080/],
+    ['PATHCAST_CRM_CACHE_MAX_ENTRIES', '0', /integer from 1 to 100000000/],
+    ['PATHCAST_CRM_CACHE_TTL_SECONDS', '1h', /integer from 1 to 604800/],
     ['PATHCAST_TRUST_PROXY', '2', /hop count \(2\) cannot tell a proxy/],
     [
       'PATHCAST_TRUST_PROXY',

@@ -116,6 +116,14 @@ export interface PostgresConfig {
   readonly url: string | undefined;
 }
 
+/** The cache of CRM profiles that the session join reads. */
+export interface CrmConfig {
+  /** PATHCAST_CRM_CACHE_MAX_ENTRIES: profiles (and "no such user" answers) held. */
+  readonly cacheMaxEntries: number;
+  /** PATHCAST_CRM_CACHE_TTL_SECONDS: how long a profile is served before it is read again. */
+  readonly cacheTtlMs: number;
+}
+
 export interface Config {
   readonly runtime: RuntimeConfig;
   readonly http: HttpConfig;
@@ -125,6 +133,7 @@ export interface Config {
   readonly clickhouse: ClickHouseConfig;
   readonly retention: RetentionConfig;
   readonly postgres: PostgresConfig;
+  readonly crm: CrmConfig;
   /** Sites and their keys: `--config FILE`, else PATHCAST_SITES, else a generated demo site. */
   readonly sites: SitesConfig;
 }
@@ -183,6 +192,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     },
     postgres: {
       url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
+    },
+    crm: {
+      cacheMaxEntries: read.int('PATHCAST_CRM_CACHE_MAX_ENTRIES', 100_000, 1, 100_000_000),
+      cacheTtlMs: read.int('PATHCAST_CRM_CACHE_TTL_SECONDS', 600, 1, 7 * 86_400) * 1000,
     },
     sites: loadSites(read.json('PATHCAST_SITES'), options.configFile),
   };

@@ -13,6 +13,7 @@ export {
   type ClickHouseConfig,
   type RetentionConfig,
   type PostgresConfig,
+  type CrmConfig,
   type LoadOptions,
 } from './config.js';
 export {

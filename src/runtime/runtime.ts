@@ -224,7 +224,10 @@ export class Runtime implements Lifecycle {
     });
     await profileSource.start();
     this.started.push(profileSource);
-    const profiles = new ProfileCache({}, { source: profileSource, logger, clock });
+    const profiles = new ProfileCache(
+      { maxEntries: config.crm.cacheMaxEntries, ttlMs: config.crm.cacheTtlMs },
+      { source: profileSource, logger, clock },
+    );
     this.started.push({ start: async () => undefined, close: () => profiles.close() });
 
     const geoStep = createGeoStep();
