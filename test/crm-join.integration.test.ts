@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { silentLogger, type Profile, type Score } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -30,7 +31,9 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
       attributes: { tier: 'gold' },
       updatedAt: Date.now(),
     };
-    const store = new PostgresProfileStore({ url: services.postgresUrl });
+    // A table of the test's own, named by PATHCAST_POSTGRES_TABLE below: the runtime must read it.
+    const table = `crm_join_${randomBytes(4).toString('hex')}`;
+    const store = new PostgresProfileStore({ url: services.postgresUrl, table });
     await store.start();
     await store.write([profile]);
     await store.close();
@@ -40,6 +43,7 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
       PATHCAST_PORT: '0',
       PATHCAST_PARTITIONS: '2',
       PATHCAST_POSTGRES_URL: services.postgresUrl,
+      PATHCAST_POSTGRES_TABLE: table,
       PATHCAST_SITES: JSON.stringify({
         sites: [{ id: 'shop', writeKey: 'wk_shop_crm1', secretKey: 'sk_shop_crm1' }],
       }),
@@ -105,6 +109,10 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
       expect(scores[2]?.sessionId).toBe(scores[0]?.sessionId);
     } finally {
       await runtime.close();
+      const client = new pg.Client({ connectionString: services.postgresUrl });
+      await client.connect();
+      await client.query(`DROP TABLE IF EXISTS "${table}"`);
+      await client.end();
     }
   }, 90_000);
 });

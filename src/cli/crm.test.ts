@@ -107,6 +107,22 @@ describe('pathcast crm import', () => {
     expect((await store.getMany(['u1'])).get('u1')?.segment).toBe('regular');
   });
 
+  it('imports into PATHCAST_POSTGRES_TABLE, the table the runtime reads, without --table', async () => {
+    const path = await file('table.csv', 'user_id,segment\nu1,vip\n');
+    const configured = await run(['crm', 'import', path, '--postgres'], {
+      env: { PATHCAST_POSTGRES_URL: 'postgres://u@db/crm', PATHCAST_POSTGRES_TABLE: 'crm.people' },
+    });
+    expect(configured.error).toBeUndefined();
+    expect(configured.targets[0]?.postgres).toEqual({
+      url: 'postgres://u@db/crm',
+      table: 'crm.people',
+    });
+    const fallback = await run(['crm', 'import', path, '--postgres'], {
+      env: { PATHCAST_POSTGRES_URL: 'postgres://u@db/crm' },
+    });
+    expect(fallback.targets[0]?.postgres?.table).toBe('crm_profiles');
+  });
+
   it('prints the summary as JSON when asked', async () => {
     const path = await file('json.csv', GOOD_AND_BAD);
     const { out } = await run(['crm', 'import', path, '--dry-run', '--json']);

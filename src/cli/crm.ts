@@ -61,7 +61,7 @@ interface ImportFlags {
   readonly format?: ProfileFileFormat;
   readonly delimiter?: string;
   readonly postgres?: string | true;
-  readonly table: string;
+  readonly table?: string;
   readonly kafka?: string | true;
   readonly topic?: string;
   readonly dryRun: boolean;
@@ -73,7 +73,7 @@ interface ImportFlags {
 
 interface GetFlags {
   readonly postgres?: string | true;
-  readonly table: string;
+  readonly table?: string;
   readonly kafka?: string | true;
   readonly topic?: string;
 }
@@ -99,7 +99,10 @@ export function registerCrmCommand(program: Command, deps: CrmCommandDeps = {}):
       '--postgres [url]',
       'upsert into a PostgreSQL table (default URL: PATHCAST_POSTGRES_URL); the table is created if missing',
     )
-    .option('--table <name>', 'PostgreSQL table', DEFAULT_PROFILE_TABLE)
+    .option(
+      '--table <name>',
+      `PostgreSQL table (default: PATHCAST_POSTGRES_TABLE, else ${DEFAULT_PROFILE_TABLE})`,
+    )
     .option(
       '--kafka [brokers]',
       'publish to the compacted Kafka topic (default brokers: PATHCAST_KAFKA_BROKERS); created if missing',
@@ -132,7 +135,10 @@ export function registerCrmCommand(program: Command, deps: CrmCommandDeps = {}):
     .description('print the profiles of some users as JSON (null for unknown users)')
     .argument('<userIds...>')
     .option('--postgres [url]', 'read the PostgreSQL table (default URL: PATHCAST_POSTGRES_URL)')
-    .option('--table <name>', 'PostgreSQL table', DEFAULT_PROFILE_TABLE)
+    .option(
+      '--table <name>',
+      `PostgreSQL table (default: PATHCAST_POSTGRES_TABLE, else ${DEFAULT_PROFILE_TABLE})`,
+    )
     .option(
       '--kafka [brokers]',
       'read the whole compacted Kafka topic (default: PATHCAST_KAFKA_BROKERS)',
@@ -260,12 +266,13 @@ function resolveTargets(
         `--postgres expects a postgres:// URL, got "${url}" (write --postgres=URL, or the file first)`,
       );
     }
+    const table = flags.table ?? config.postgres.table;
     try {
-      profileTableIdentifier(flags.table);
+      profileTableIdentifier(table);
     } catch (error) {
       stop(io, `--table: ${(error as Error).message}`);
     }
-    postgres = { url, table: flags.table };
+    postgres = { url, table };
   }
   let kafka: CrmTargets['kafka'];
   if (flags.kafka !== undefined) {

@@ -142,6 +142,11 @@ describe('loadConfig', () => {
     ).toEqual({ cacheMaxEntries: 2_000_000, cacheTtlMs: 3_600_000 });
   });
 
+  it('reads the CRM profile table, crm_profiles unless configured', () => {
+    expect(loadConfig({}).postgres.table).toBe('crm_profiles');
+    expect(loadConfig({ PATHCAST_POSTGRES_TABLE: 'crm.people' }).postgres.table).toBe('crm.people');
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });
@@ -170,6 +175,8 @@ describe('loadConfig', () => {
     ['PATHCAST_SESSION_ALLOWED_LATENESS_MINUTES', '-1', /integer from 0 to 10080/],
     ['PATHCAST_CRM_CACHE_MAX_ENTRIES', '0', /integer from 1 to 100000000/],
     ['PATHCAST_CRM_CACHE_TTL_SECONDS', '1h', /integer from 1 to 604800/],
+    ['PATHCAST_POSTGRES_TABLE', 'People; DROP TABLE x', /lower-case table name/],
+    ['PATHCAST_POSTGRES_TABLE', 'a.b.c', /lower-case table name/],
     ['PATHCAST_TRUST_PROXY', '2', /hop count \(2\) cannot tell a proxy/],
     [
       'PATHCAST_TRUST_PROXY',

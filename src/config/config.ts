@@ -114,6 +114,8 @@ export interface RetentionConfig {
 export interface PostgresConfig {
   /** PATHCAST_POSTGRES_URL: CRM profile source; unset = none. */
   readonly url: string | undefined;
+  /** PATHCAST_POSTGRES_TABLE: the profile table, maybe schema-qualified (crm.profiles). */
+  readonly table: string;
 }
 
 /** The cache of CRM profiles that the session join reads. */
@@ -192,6 +194,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     },
     postgres: {
       url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
+      table: readTableName(read, 'PATHCAST_POSTGRES_TABLE', 'crm_profiles'),
     },
     crm: {
       cacheMaxEntries: read.int('PATHCAST_CRM_CACHE_MAX_ENTRIES', 100_000, 1, 100_000_000),
@@ -295,6 +298,20 @@ function readSessions(read: EnvReader): SessionsConfig {
     );
   }
   return sessions;
+}
+
+/** A lower-case PostgreSQL table name, maybe with its schema (the CRM store quotes it). */
+function readTableName(read: EnvReader, name: string, fallback: string): string {
+  const table = read.string(name, fallback);
+  const part = /^[a-z_][a-z0-9_]{0,62}$/;
+  const parts = table.split('.');
+  if (parts.length > 2 || !parts.every((p) => part.test(p))) {
+    throw new ConfigError(
+      name,
+      `expected a lower-case table name such as crm_profiles or crm.profiles, got "${table}"`,
+    );
+  }
+  return table;
 }
 
 /** PATHCAST_TRUST_PROXY as a TrustProxy; anything else is a ConfigError saying what is allowed. */

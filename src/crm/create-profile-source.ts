@@ -35,7 +35,7 @@ export function createProfileSource(
       if (url === undefined) {
         throw new ConfigError('PATHCAST_POSTGRES_URL', 'the postgres CRM source needs a URL');
       }
-      return new PostgresProfileStore({ url }, { logger });
+      return new PostgresProfileStore({ url, table: config.postgres.table }, { logger });
     }
     case 'kafka':
       return new KafkaProfileSource({ kafka: config.kafka }, { logger });
