@@ -5,32 +5,87 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
+import { pollUntil } from './polling.js';
 import { gatewayFor } from './support/gateway.js';
+
+/** An embedded Runtime on a fresh data directory, with helpers to send and to read back. */
+interface Embedded {
+  readonly url: string;
+  /** Posts a batch with the site's write key; answers the HTTP status and body. */
+  post(writeKey: string, batch: unknown[]): Promise<{ status: number; body: unknown }>;
+  /** Rows of a ClickHouse query (`{db}` stands for the runtime's database). */
+  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** Polls `sql` until `done` holds for its rows (30 s at most). */
+  rowsWhen<T = Record<string, unknown>>(sql: string, done: (rows: T[]) => boolean): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+async function startEmbedded(env: Record<string, string>): Promise<Embedded> {
+  const config = loadConfig({
+    PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-')),
+    PATHCAST_PORT: '0',
+    ...env,
+  });
+  let parts: RuntimeParts | undefined;
+  const runtime = new Runtime(config, {
+    logger: silentLogger,
+    pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
+    buildApp: (built) => {
+      parts = built;
+      return gatewayFor(config, built);
+    },
+  });
+  await runtime.start();
+  const handle = parts?.clickhouse;
+  if (handle === undefined) throw new Error('the runtime built no app');
+  const url = runtime.status().url ?? '';
+  const query = async <T>(sql: string): Promise<T[]> =>
+    (
+      await handle.client.query({
+        query: sql.replaceAll('{db}', handle.database),
+        format: 'JSONEachRow',
+      })
+    ).json<T>();
+  return {
+    url,
+    async post(writeKey, batch) {
+      const response = await fetch(`${url}/v1/batch`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`,
+        },
+        body: JSON.stringify({ batch }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    query,
+    async rowsWhen<T>(sql: string, done: (rows: T[]) => boolean) {
+      let rows: T[] = [];
+      return pollUntil(
+        sql,
+        async () => {
+          rows = await query<T>(sql);
+          return done(rows) ? rows : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, describe: () => JSON.stringify(rows) },
+      );
+    },
+    close: () => runtime.close(),
+  };
+}
 
 // The embedded shape end to end, in one process: collector -> in-memory log -> ingest ->
 // sessionizer -> chdb. Nothing external is needed, so this runs with the unit tests.
 describe('Runtime (embedded)', () => {
   it('stores accepted events, their sessions, live scores and failed events in chdb', async () => {
-    const config = loadConfig({
-      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-')),
-      PATHCAST_PORT: '0',
+    const embedded = await startEmbedded({
       PATHCAST_PARTITIONS: '2',
       PATHCAST_SITES: JSON.stringify({
         sites: [{ id: 'shop', writeKey: 'wk_shop_1234', secretKey: 'sk_shop_1234' }],
       }),
     });
-    let parts: RuntimeParts | undefined;
-    const runtime = new Runtime(config, {
-      logger: silentLogger,
-      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
-      buildApp: (built) => {
-        parts = built;
-        return gatewayFor(config, built);
-      },
-    });
-    await runtime.start();
     try {
-      const url = runtime.status().url ?? '';
       const base = Date.now() - 60_000;
       const batch = [
         ...['home', 'product/17', 'cart'].map((page, i) => ({
@@ -50,52 +105,30 @@ describe('Runtime (embedded)', () => {
         },
         { type: 'track', event: 'No identity', messageId: 'bad-1' },
       ];
-      const response = await fetch(`${url}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from('wk_shop_1234:').toString('base64')}`,
-        },
-        body: JSON.stringify({ batch }),
-      });
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ accepted: 4, rejected: [{ index: 4 }] });
+      const answer = await embedded.post('wk_shop_1234', batch);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ accepted: 4, rejected: [{ index: 4 }] });
 
-      const handle = parts?.clickhouse;
-      if (handle === undefined) throw new Error('the runtime built no app');
-      const query = async (sql: string): Promise<Array<Record<string, unknown>>> =>
-        (await handle.client.query({ query: sql, format: 'JSONEachRow' })).json();
-      const db = handle.database;
-      const deadline = Date.now() + 30_000;
-      let stored: Array<Record<string, unknown>> = [];
-      for (;;) {
-        stored = await query(
-          `SELECT (SELECT uniqExact(id) FROM ${db}.events) AS events,
-                  (SELECT uniqExact(id) FROM ${db}.failed_events) AS failed,
-                  (SELECT uniqExact(id) FROM ${db}.sessions) AS sessions,
-                  (SELECT count() FROM ${db}.scores) AS scores`,
-        );
-        const row = stored[0] ?? {};
-        if (
-          row['events'] === 4 &&
+      await embedded.rowsWhen(
+        `SELECT (SELECT uniqExact(id) FROM {db}.events) AS events,
+                (SELECT uniqExact(id) FROM {db}.failed_events) AS failed,
+                (SELECT uniqExact(id) FROM {db}.sessions) AS sessions,
+                (SELECT count() FROM {db}.scores) AS scores`,
+        ([row]) =>
+          row?.['events'] === 4 &&
           row['failed'] === 1 &&
           row['sessions'] === 1 &&
-          row['scores'] === 4
-        ) {
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`not stored in time: ${JSON.stringify(stored)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const [session] = await query(
+          row['scores'] === 4,
+      );
+      const [session] = await embedded.query(
         `SELECT argMax(event_count, row_version) AS events, argMax(revenue, row_version) AS revenue,
                 argMax(converted, row_version) AS converted
-         FROM ${db}.sessions GROUP BY id`,
+         FROM {db}.sessions GROUP BY id`,
       );
       expect(session).toMatchObject({ events: 4, revenue: 42, converted: 1 });
       // Every session update was scored live with the model the trainer serves.
-      const scores = await query(
-        `SELECT propensity, markov_probability AS markov FROM ${db}.scores ORDER BY at`,
+      const scores = await embedded.query(
+        `SELECT propensity, markov_probability AS markov FROM {db}.scores ORDER BY at`,
       );
       expect(scores).toHaveLength(4);
       for (const score of scores) {
@@ -103,32 +136,19 @@ describe('Runtime (embedded)', () => {
         expect(score['propensity']).toBeLessThanOrEqual(1);
       }
     } finally {
-      await runtime.close();
+      await embedded.close();
     }
   }, 60_000);
 
   it('cuts sessions by the configured gap, in the pipeline and in /v1/score alike', async () => {
-    const config = loadConfig({
-      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-gap-')),
-      PATHCAST_PORT: '0',
+    const embedded = await startEmbedded({
       PATHCAST_PARTITIONS: '1',
       PATHCAST_SESSION_GAP_MINUTES: '1',
       PATHCAST_SITES: JSON.stringify({
         sites: [{ id: 'shop', writeKey: 'wk_shop_gap1', secretKey: 'sk_shop_gap1' }],
       }),
     });
-    let parts: RuntimeParts | undefined;
-    const runtime = new Runtime(config, {
-      logger: silentLogger,
-      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
-      buildApp: (built) => {
-        parts = built;
-        return gatewayFor(config, built);
-      },
-    });
-    await runtime.start();
     try {
-      const url = runtime.status().url ?? '';
       const base = Date.now() - 10 * 60_000;
       // 30 s, then 150 s apart: one session under a 1-minute gap, then another (the default
       // 30-minute gap would keep all three in one).
@@ -139,37 +159,16 @@ describe('Runtime (embedded)', () => {
         timestamp: new Date(base + offset).toISOString(),
         properties: { url: `https://shop.example/page/${i}` },
       }));
-      const collected = await fetch(`${url}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from('wk_shop_gap1:').toString('base64')}`,
-        },
-        body: JSON.stringify({ batch }),
-      });
-      expect(collected.status).toBe(200);
+      expect((await embedded.post('wk_shop_gap1', batch)).status).toBe(200);
 
-      const handle = parts?.clickhouse;
-      if (handle === undefined) throw new Error('the runtime built no app');
-      const db = handle.database;
-      const deadline = Date.now() + 30_000;
-      let sessions: Array<{ id: string; events: number }> = [];
-      for (;;) {
-        sessions = await (
-          await handle.client.query({
-            query: `SELECT id, argMax(event_count, row_version) AS events FROM ${db}.sessions
-                    GROUP BY id ORDER BY min(started_at)`,
-            format: 'JSONEachRow',
-          })
-        ).json();
-        if (sessions.reduce((sum, row) => sum + row.events, 0) === 3) break;
-        if (Date.now() > deadline)
-          throw new Error(`not stored in time: ${JSON.stringify(sessions)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      const sessions = await embedded.rowsWhen<{ id: string; events: number }>(
+        `SELECT id, argMax(event_count, row_version) AS events FROM {db}.sessions
+         GROUP BY id ORDER BY min(started_at)`,
+        (rows) => rows.reduce((sum, row) => sum + row.events, 0) === 3,
+      );
       expect(sessions.map((row) => row.events)).toEqual([2, 1]);
 
-      const scored = await fetch(`${url}/v1/score?perEvent=true`, {
+      const scored = await fetch(`${embedded.url}/v1/score?perEvent=true`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer sk_shop_gap1' },
         body: JSON.stringify({ batch }),
@@ -182,14 +181,12 @@ describe('Runtime (embedded)', () => {
         sessions[1]?.id,
       ]);
     } finally {
-      await runtime.close();
+      await embedded.close();
     }
   }, 60_000);
 
   it("enriches each site's events with the site's own page types and conversions", async () => {
-    const config = loadConfig({
-      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-runtime-sites-')),
-      PATHCAST_PORT: '0',
+    const embedded = await startEmbedded({
       PATHCAST_PARTITIONS: '1',
       PATHCAST_SITES: JSON.stringify({
         sites: [
@@ -204,19 +201,8 @@ describe('Runtime (embedded)', () => {
         ],
       }),
     });
-    let parts: RuntimeParts | undefined;
-    const runtime = new Runtime(config, {
-      logger: silentLogger,
-      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
-      buildApp: (built) => {
-        parts = built;
-        return gatewayFor(config, built);
-      },
-    });
-    await runtime.start();
     try {
-      const at = new Date(Date.now() - 60_000).toISOString();
-      const reader = { anonymousId: 'reader-1', timestamp: at };
+      const reader = { anonymousId: 'reader-1', timestamp: new Date(Date.now() - 60_000) };
       const batch = [
         {
           ...reader,
@@ -240,40 +226,18 @@ describe('Runtime (embedded)', () => {
           properties: { revenue: 9.5 },
         },
       ];
-      const collected = await fetch(`${runtime.status().url ?? ''}/v1/batch`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from('wk_books_123:').toString('base64')}`,
-        },
-        body: JSON.stringify({ batch }),
-      });
-      expect(collected.status).toBe(200);
-
-      const handle = parts?.clickhouse;
-      if (handle === undefined) throw new Error('the runtime built no app');
-      const db = handle.database;
-      const deadline = Date.now() + 30_000;
-      let events: Array<Record<string, unknown>> = [];
-      for (;;) {
-        events = await (
-          await handle.client.query({
-            query: `SELECT id, page_type, is_conversion, revenue, currency FROM ${db}.events
-                    ORDER BY id`,
-            format: 'JSONEachRow',
-          })
-        ).json();
-        if (events.length === 3) break;
-        if (Date.now() > deadline) throw new Error(`not stored in time: ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      expect((await embedded.post('wk_books_123', batch)).status).toBe(200);
+      const events = await embedded.rowsWhen(
+        'SELECT id, page_type, is_conversion, revenue, currency FROM {db}.events ORDER BY id',
+        (rows) => rows.length === 3,
+      );
       expect(events).toEqual([
         { id: 'b-1', page_type: 'book', is_conversion: 0, revenue: 0, currency: '' },
         { id: 'b-2', page_type: '', is_conversion: 0, revenue: 0, currency: '' },
         { id: 'b-3', page_type: '', is_conversion: 1, revenue: 9.5, currency: 'EUR' },
       ]);
     } finally {
-      await runtime.close();
+      await embedded.close();
     }
   }, 60_000);
 });
