@@ -1,16 +1,11 @@
-import { mkdtempSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { silentLogger, type Profile, type Score } from '../src/core/index.js';
-import { loadConfig } from '../src/config/index.js';
+import type { Profile, Score } from '../src/core/index.js';
 import { PostgresProfileStore } from '../src/crm/index.js';
-import { Runtime, type RuntimeParts } from '../src/runtime/index.js';
 import { pollUntil } from './polling.js';
 import { testServices } from './services.js';
-import { gatewayFor } from './support/gateway.js';
+import { startEmbedded } from './support/embedded-runtime.js';
 
 // The CRM join in the running pipeline: a visitor who identifies is scored with the profile
 // the real PostgreSQL holds, and the profile that lands after the first score fills it in.
@@ -38,9 +33,7 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
     await store.write([profile]);
     await store.close();
 
-    const config = loadConfig({
-      PATHCAST_DATA_DIR: mkdtempSync(join(tmpdir(), 'pathcast-crm-join-')),
-      PATHCAST_PORT: '0',
+    const embedded = await startEmbedded({
       PATHCAST_PARTITIONS: '2',
       PATHCAST_POSTGRES_URL: services.postgresUrl,
       PATHCAST_POSTGRES_TABLE: table,
@@ -48,33 +41,14 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
         sites: [{ id: 'shop', writeKey: 'wk_shop_crm1', secretKey: 'sk_shop_crm1' }],
       }),
     });
-    let parts: RuntimeParts | undefined;
-    const runtime = new Runtime(config, {
-      logger: silentLogger,
-      pipeline: { checkpointIntervalMs: 100, tickMs: 100 },
-      buildApp: (built) => {
-        parts = built;
-        return gatewayFor(config, built);
-      },
-    });
-    await runtime.start();
     try {
-      if (parts === undefined) throw new Error('the runtime built no app');
+      const { parts } = embedded;
       const scores: Score[] = [];
       parts.scores.subscribe((score) => {
         if (score.visitor === 'visitor-crm') scores.push(score);
       });
-      const url = runtime.status().url ?? '';
       const send = async (event: Record<string, unknown>): Promise<void> => {
-        const response = await fetch(`${url}/v1/batch`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Basic ${Buffer.from('wk_shop_crm1:').toString('base64')}`,
-          },
-          body: JSON.stringify({ batch: [event] }),
-        });
-        expect(response.status).toBe(200);
+        expect((await embedded.post('wk_shop_crm1', [event])).status).toBe(200);
       };
       const base = Date.now() - 60_000;
       await send({
@@ -108,7 +82,7 @@ describe('CRM join (PostgreSQL source, embedded pipeline)', () => {
       expect(scores).toHaveLength(3);
       expect(scores[2]?.sessionId).toBe(scores[0]?.sessionId);
     } finally {
-      await runtime.close();
+      await embedded.close();
       const client = new pg.Client({ connectionString: services.postgresUrl });
       await client.connect();
       await client.query(`DROP TABLE IF EXISTS "${table}"`);
