@@ -25,48 +25,87 @@ export function pageOfTag(tag: number): number {
   return tag >>> 8;
 }
 
+/**
+ * Where each slot's log head lives: the word offset of its block (-1: none) and its info word,
+ * (size class << 16) | entry count. The sessionizer keeps them in the session records
+ * (session-store.ts), which the event has just read, so the log costs no cache line of its own
+ * besides its block; `LogColumn` is the stand-alone form.
+ */
+export interface LogHeads {
+  logBlock(slot: number): number;
+  logInfo(slot: number): number;
+  setLog(slot: number, block: number, info: number): void;
+  setLogInfo(slot: number, info: number): void;
+}
+
+/** Log heads in a column of their own: two words a slot, grown with `resize`. */
+export class LogColumn implements LogHeads {
+  private meta = new Int32Array(0);
+
+  /** Grows the column to `slots` (new slots have no log). */
+  resize(slots: number): void {
+    const next = new Int32Array(slots * 2);
+    next.set(this.meta);
+    for (let i = this.meta.length; i < next.length; i += 2) next[i] = NONE;
+    this.meta = next;
+  }
+
+  logBlock(slot: number): number {
+    return this.meta[slot * 2] ?? NONE;
+  }
+
+  logInfo(slot: number): number {
+    return this.meta[slot * 2 + 1] ?? 0;
+  }
+
+  setLog(slot: number, block: number, info: number): void {
+    this.meta[slot * 2] = block;
+    this.meta[slot * 2 + 1] = info;
+  }
+
+  setLogInfo(slot: number, info: number): void {
+    this.meta[slot * 2 + 1] = info;
+  }
+}
+
 export class EventLogs {
   pool = new Uint32Array(3 * 1024);
-  /**
-   * Two words a slot, side by side so one cache line serves both: the word offset of its block,
-   * then its entry count (low 16 bits) and size class (capacity 2^class, the bits above).
-   */
-  private meta = new Int32Array(0);
   readonly maxEntries: number;
+  private readonly heads: LogHeads;
   private top = 0;
   private readonly freeHeads: number[];
 
-  constructor(maxEntries: number) {
+  /** `heads`: where the slots' log heads live (default: a LogColumn, sized with `resize`). */
+  constructor(maxEntries: number, heads: LogHeads = new LogColumn()) {
     this.maxEntries = maxEntries;
+    this.heads = heads;
     this.freeHeads = new Array<number>(classFor(maxEntries) + 1).fill(NONE);
   }
 
-  /** Grows the per-slot metadata to `slots`. */
+  /** Grows the heads' column to `slots`, when they are in a LogColumn. */
   resize(slots: number): void {
-    this.meta = grownInt32(this.meta, slots * 2);
+    if (this.heads instanceof LogColumn) this.heads.resize(slots);
   }
 
   /** Entries in the slot's log. */
   count(slot: number): number {
-    return (this.meta[slot * 2 + 1] ?? 0) & LENGTH_MASK;
+    return this.heads.logInfo(slot) & LENGTH_MASK;
   }
 
   private blockOf(slot: number): number {
-    return this.meta[slot * 2] ?? NONE;
+    return this.heads.logBlock(slot);
   }
 
   private classOf(slot: number): number {
-    return (this.meta[slot * 2 + 1] ?? 0) >>> 16;
+    return this.heads.logInfo(slot) >>> 16;
   }
 
   private setLength(slot: number, length: number): void {
-    const at = slot * 2 + 1;
-    this.meta[at] = ((this.meta[at] ?? 0) & ~LENGTH_MASK) | length;
+    this.heads.setLogInfo(slot, (this.heads.logInfo(slot) & ~LENGTH_MASK) | length);
   }
 
   private setBlock(slot: number, block: number, cls: number, length: number): void {
-    this.meta[slot * 2] = block;
-    this.meta[slot * 2 + 1] = (cls << 16) | length;
+    this.heads.setLog(slot, block, (cls << 16) | length);
   }
 
   /** Words held by blocks in use or on free lists (the pool's high-water mark). */
@@ -266,10 +305,4 @@ export class EventLogs {
 
 function classFor(entries: number): number {
   return entries <= 1 ? 0 : 32 - Math.clz32(entries - 1);
-}
-
-function grownInt32(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size);
-  next.set(old);
-  return next;
 }

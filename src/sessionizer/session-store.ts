@@ -1,9 +1,10 @@
 /**
  * The sessions of one partition as fixed-size records in one ArrayBuffer: a session is a slot
  * index, its fields are words at `slot * STRIDE + field`, freed slots are reused through a free
- * list threaded through NEXT. 72 bytes a session here, plus its event log (event-logs.ts), its
- * timer links (timer-wheel.ts) and its key (the visitor string, a key-table bucket). Strings are
- * interned ids (string-table.ts).
+ * list threaded through NEXT. 88 bytes a session here, its event log's head and its timer-wheel
+ * links included (EventLogs' LogHeads, TimerWheel's TimerLinks), so an event or a close reads no
+ * column of theirs; plus its event log's block (event-logs.ts) and its key (the visitor string, a
+ * key-table bucket). Strings are interned ids (string-table.ts).
  *
  * NOTE: records, not one typed array per field: an event reads and writes nearly every field of
  * its session, at a random slot among a million, so column-wise storage cost one cache miss per
@@ -12,6 +13,9 @@
  * Times: START is absolute ms; the end and the exit page's time are Uint32 ms after the start
  * (a session is at most maxLengthMs < 2^32 ms long).
  */
+import type { LogHeads } from './event-logs.js';
+import type { TimerLinks } from './timer-wheel.js';
+
 export const FLAG_IN_USE = 1;
 export const FLAG_BOT = 2;
 export const FLAG_CLOSED = 4;
@@ -38,7 +42,13 @@ export const CURRENCY_ID = 15;
 export const USER_ID = 16;
 /** Site id in the low 24 bits, flags in the high 8 (read them with `site` / `hasFlag`). */
 const SITE_FLAGS = 17;
-const STRIDE = 18;
+/** The event log's head (EventLogs' LogHeads): its block's word offset + 1 (0: none), info. */
+const LOG_BLOCK = 18;
+const LOG_INFO = 19;
+/** Timer-wheel links (TimerLinks), each + 1 (0: not scheduled). */
+const TIMER_NEXT = 20;
+const TIMER_PREV = 21;
+const STRIDE = 22;
 
 /** The largest site id a record holds (sites are never released: 16M distinct sites). */
 export const MAX_SITE_ID = 0xff_ffff;
@@ -48,7 +58,7 @@ export const STRING_FIELDS = [ENTRY_ID, LANDING_ID, EXIT_ID, CURRENCY_ID, USER_I
 
 const NONE = -1;
 
-export class SessionStore {
+export class SessionStore implements LogHeads, TimerLinks {
   capacity = 0;
   /** Views of one buffer; replaced when it grows, so read them through the store each time. */
   private words = new Int32Array(0);
@@ -173,6 +183,40 @@ export class SessionStore {
   /** The flags byte (FLAG_*). */
   flags(slot: number): number {
     return (this.words[slot * STRIDE + SITE_FLAGS] ?? 0) >>> 24;
+  }
+
+  logBlock(slot: number): number {
+    return (this.words[slot * STRIDE + LOG_BLOCK] ?? 0) - 1;
+  }
+
+  logInfo(slot: number): number {
+    return this.words[slot * STRIDE + LOG_INFO] ?? 0;
+  }
+
+  setLog(slot: number, block: number, info: number): void {
+    const base = slot * STRIDE;
+    this.words[base + LOG_BLOCK] = block + 1;
+    this.words[base + LOG_INFO] = info;
+  }
+
+  setLogInfo(slot: number, info: number): void {
+    this.words[slot * STRIDE + LOG_INFO] = info;
+  }
+
+  timerNext(slot: number): number {
+    return (this.words[slot * STRIDE + TIMER_NEXT] ?? 0) - 1;
+  }
+
+  timerPrev(slot: number): number {
+    return (this.words[slot * STRIDE + TIMER_PREV] ?? 0) - 1;
+  }
+
+  setTimerNext(slot: number, next: number): void {
+    this.words[slot * STRIDE + TIMER_NEXT] = next + 1;
+  }
+
+  setTimerPrev(slot: number, prev: number): void {
+    this.words[slot * STRIDE + TIMER_PREV] = prev + 1;
   }
 
   end(slot: number): number {

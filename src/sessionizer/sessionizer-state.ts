@@ -31,7 +31,7 @@ export class SessionizerState {
   /** Page types get their own table so their ids stay small (they are packed into 24 bits). */
   readonly pages = new StringTable();
   readonly logs: EventLogs;
-  readonly timers = new TimerWheel();
+  readonly timers: TimerWheel;
   readonly store: SessionStore;
   readonly identities: IdentityMap;
   /** (site, visitor) -> earliest session of that key. */
@@ -48,12 +48,12 @@ export class SessionizerState {
 
   constructor(config: SessionizerConfig) {
     this.config = config;
-    this.logs = new EventLogs(config.maxTrackedEvents);
     this.identities = new IdentityMap(config.maxIdentities);
-    this.store = new SessionStore((capacity) => {
-      this.logs.resize(capacity);
-      this.timers.resize(capacity);
-    });
+    // The logs' heads and the timer links live in the session records: an event or a close
+    // then reads one record, not a record and two columns (a cache miss each at a random slot).
+    this.store = new SessionStore(() => undefined);
+    this.logs = new EventLogs(config.maxTrackedEvents, this.store);
+    this.timers = new TimerWheel(1000, 4096, this.store);
     this.keys = new KeyTable(this.store);
   }
 

@@ -3,11 +3,50 @@ const NOT_SCHEDULED = -1;
 const FIRST = -2;
 
 /**
+ * Where each slot's next/prev links live (-1: not scheduled). The sessionizer keeps them in the
+ * session records (session-store.ts), which a close reads anyway; `LinkColumn` is the
+ * stand-alone form.
+ */
+export interface TimerLinks {
+  timerNext(slot: number): number;
+  timerPrev(slot: number): number;
+  setTimerNext(slot: number, next: number): void;
+  setTimerPrev(slot: number, prev: number): void;
+}
+
+/** Timer links side by side in a column of their own, grown with `resize`. */
+export class LinkColumn implements TimerLinks {
+  private links = new Int32Array(0);
+
+  /** Grows the column to `slots` (new slots are not scheduled). */
+  resize(slots: number): void {
+    const links = new Int32Array(slots * 2).fill(NOT_SCHEDULED);
+    links.set(this.links);
+    this.links = links;
+  }
+
+  timerNext(slot: number): number {
+    return this.links[slot * 2] ?? NOT_SCHEDULED;
+  }
+
+  timerPrev(slot: number): number {
+    return this.links[slot * 2 + 1] ?? NOT_SCHEDULED;
+  }
+
+  setTimerNext(slot: number, next: number): void {
+    this.links[slot * 2] = next;
+  }
+
+  setTimerPrev(slot: number, prev: number): void {
+    this.links[slot * 2 + 1] = prev;
+  }
+}
+
+/**
  * A hashed timer wheel over event time: one list per tick (tickMs of event time) in a ring of
- * `ticks` buckets, threaded through next/prev links side by side in one Int32Array (8 bytes a
- * session, one cache line, O(1) per operation; a binary heap cost 16 bytes and log n cache
- * misses per close). The watermark only moves
- * forward, so buckets are drained in order as it passes them.
+ * `ticks` buckets, threaded through next/prev links (`TimerLinks`: 8 bytes a session, O(1) per
+ * operation; a binary heap cost 16 bytes and log n cache misses per close). The watermark only
+ * moves forward, so buckets are drained in order as it passes them.
  *
  * Contract with the caller (sessionizer-state.ts): a slot sits in the bucket of a time <= its
  * true due time. Later due times (a session extended by an event) are left alone and corrected
@@ -18,8 +57,7 @@ const FIRST = -2;
  */
 export class TimerWheel {
   readonly tickMs: number;
-  /** links[2 * slot] is the slot's next in its list, links[2 * slot + 1] its prev. */
-  private links = new Int32Array(0);
+  private readonly links: TimerLinks;
   /** Ring buckets 0..ticks-1, then the list of slots already overdue when scheduled. */
   private readonly heads: Int32Array;
   private readonly ticks: number;
@@ -27,17 +65,18 @@ export class TimerWheel {
   /** First tick not drained yet: floor(watermark / tickMs) after every drain. */
   private cursor = Number.NEGATIVE_INFINITY;
 
-  constructor(tickMs = 1000, ticks = 4096) {
+  /** `links`: where the slots' links live (default: a LinkColumn, sized with `resize`). */
+  constructor(tickMs = 1000, ticks = 4096, links: TimerLinks = new LinkColumn()) {
     this.tickMs = tickMs;
+    this.links = links;
     this.ticks = ticks;
     this.overdue = ticks;
     this.heads = new Int32Array(ticks + 1).fill(NOT_SCHEDULED);
   }
 
+  /** Grows the links' column to `slots`, when they are in a LinkColumn. */
   resize(slots: number): void {
-    const links = new Int32Array(slots * 2).fill(NOT_SCHEDULED);
-    links.set(this.links);
-    this.links = links;
+    if (this.links instanceof LinkColumn) this.links.resize(slots);
   }
 
   /** The tick of an event time. */
@@ -53,7 +92,7 @@ export class TimerWheel {
   /** Puts `slot` (moving it if it is scheduled) in the bucket of `due`. */
   schedule(slot: number, due: number): void {
     const links = this.links;
-    if (links[slot * 2 + 1] !== NOT_SCHEDULED) this.unschedule(slot);
+    if (links.timerPrev(slot) !== NOT_SCHEDULED) this.unschedule(slot);
     const tick = this.tickOf(due);
     let list: number;
     // Before the first watermark there is no ring position yet: all wait on the overdue list.
@@ -61,21 +100,21 @@ export class TimerWheel {
     else if (tick - this.cursor >= this.ticks) list = (this.cursor + this.ticks - 1) % this.ticks;
     else list = tick % this.ticks;
     const first = this.heads[list] ?? NOT_SCHEDULED;
-    links[slot * 2] = first;
-    links[slot * 2 + 1] = FIRST - list;
-    if (first !== NOT_SCHEDULED) links[first * 2 + 1] = slot;
+    links.setTimerNext(slot, first);
+    links.setTimerPrev(slot, FIRST - list);
+    if (first !== NOT_SCHEDULED) links.setTimerPrev(first, slot);
     this.heads[list] = slot;
   }
 
   unschedule(slot: number): void {
     const links = this.links;
-    const p = links[slot * 2 + 1] ?? NOT_SCHEDULED;
+    const p = links.timerPrev(slot);
     if (p === NOT_SCHEDULED) return;
-    const n = links[slot * 2] ?? NOT_SCHEDULED;
-    if (p >= 0) links[p * 2] = n;
+    const n = links.timerNext(slot);
+    if (p >= 0) links.setTimerNext(p, n);
     else this.heads[FIRST - p] = n;
-    if (n !== NOT_SCHEDULED) links[n * 2 + 1] = p;
-    links[slot * 2 + 1] = NOT_SCHEDULED;
+    if (n !== NOT_SCHEDULED) links.setTimerPrev(n, p);
+    links.setTimerPrev(slot, NOT_SCHEDULED);
   }
 
   /** Whether a drain under `watermark` would find anything to look at. */
@@ -108,8 +147,8 @@ export class TimerWheel {
     const links = this.links;
     let slot = this.heads[list] ?? NOT_SCHEDULED;
     while (slot !== NOT_SCHEDULED) {
-      const next = links[slot * 2] ?? NOT_SCHEDULED;
-      links[slot * 2 + 1] = NOT_SCHEDULED;
+      const next = links.timerNext(slot);
+      links.setTimerPrev(slot, NOT_SCHEDULED);
       out.push(slot);
       slot = next;
     }
