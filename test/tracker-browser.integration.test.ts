@@ -233,3 +233,68 @@ describe('the /t.js tracker in Chromium', () => {
     expect((await harness.readFailed()).filter((f) => f.site === 'locked')).toEqual([]);
   });
 });
+
+describe('the /t.js tracker against a rate-limited collector', () => {
+  let limited: CollectorHarness;
+  let site: PageServer;
+
+  beforeAll(async () => {
+    // One event at once, then one every 10 s: the tracker's second batch gets a 429 asking for
+    // several seconds, longer than its own backoff after one failure (at most 2.5 s).
+    limited = await startCollector({
+      log: { kind: 'memory' },
+      sites: [testSite('slow')],
+      rateLimit: { eventsPerSecond: 0.1, burst: 1 },
+    });
+    site = await startPageServer(() =>
+      trackerPage(limited.url, limited.site('slow').writeKey, 'Test slow'),
+    );
+  });
+
+  afterAll(async () => {
+    await site?.close();
+    await limited?.close();
+  });
+
+  it('waits as long as a 429 asks (Retry-After) before sending again', async () => {
+    const posts = (): SeenRequest[] =>
+      limited.requests().filter((r) => r.method === 'POST' && r.url === '/v1/batch');
+    const page = await (await browser.newContext()).newPage();
+    const retryAfter: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() === 429) {
+        void response.headerValue('retry-after').then((value) => retryAfter.push(value ?? ''));
+      }
+    });
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1_000);
+    await page.goto(`${site.origin}/slow`);
+    await page.waitForFunction('window.pathcast !== undefined && window.pathcast.loaded === true');
+    const [landing] = await pollUntil('the landing page view', () => posts()[0] && posts(), {
+      timeoutMs: 15_000,
+    });
+    expect(landing?.status).toBe(200);
+
+    // A track, sent by the tracker's 2-second flush timer: refused, with a Retry-After the
+    // page can read (the collector exposes it to CORS).
+    await page.click('#buy');
+    await page.clock.runFor(2_000);
+    const wait = await pollUntil(
+      'the 429 and its Retry-After',
+      () => (posts()[1] !== undefined && retryAfter[0] !== undefined ? retryAfter[0] : undefined),
+      { timeoutMs: 15_000, describe: () => JSON.stringify(posts()) },
+    );
+    expect(posts()[1]?.status).toBe(429);
+    const seconds = Number(wait);
+    expect(seconds).toBeGreaterThanOrEqual(3);
+
+    // Nothing before the time asked for, though the tracker's own backoff is shorter...
+    await page.clock.runFor(seconds * 1000 - 300);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(posts()).toHaveLength(2);
+    // ...and the retry right after it.
+    await page.clock.runFor(400);
+    await pollUntil('the retry', () => posts()[2], { timeoutMs: 15_000 });
+    await page.close();
+  });
+});

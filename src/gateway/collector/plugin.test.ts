@@ -270,6 +270,8 @@ describe('collector', () => {
     );
     expect(response.statusCode).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBe('https://shop.example');
+    // A tracker may read Retry-After to back off as long as a 429 or 503 asks.
+    expect(response.headers['access-control-expose-headers']).toBe('retry-after');
     const preflight = await app.inject({
       method: 'OPTIONS',
       url: '/v1/batch',

@@ -218,7 +218,11 @@ function send(
 function allowCors(request: FastifyRequest, reply: FastifyReply): void {
   const origin = headerValue(request.headers.origin);
   if (origin === undefined) return;
-  reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+  // Retry-After is exposed so that a tracker backs off as long as a 429 or 503 asks.
+  reply
+    .header('access-control-allow-origin', origin)
+    .header('access-control-expose-headers', 'retry-after')
+    .header('vary', 'Origin');
 }
 
 function originAllowed(site: SiteConfig, origin: string): boolean {

@@ -1,6 +1,7 @@
 /* Pathcast browser tracker: page views (including single-page-app navigation), track and
  * identify. Events are batched (up to 20, or every 2 s) and sent with fetch; what is still queued
- * when the page is hidden goes with sendBeacon. Failed sends are retried with backoff.
+ * when the page is hidden goes with sendBeacon. Failed sends are retried with backoff, never
+ * sooner than a 429's or 503's Retry-After.
  * Include with <script async src="https://COLLECTOR/t.js" data-write-key="WRITE_KEY"></script>.
  * No dependencies; keep it small (< 5 KB gzipped, checked by a test). */
 (function (w, d) {
@@ -134,18 +135,24 @@
           queue.splice(0, events.length);
           save();
           if (queue.length) flush(false);
-        } else retry();
+        } else {
+          // A 429 or 503 may say when to come back (seconds); never sooner than that.
+          var after = Number(res.headers.get('retry-after'));
+          retry(after > 0 ? Math.min(after, 300) * 1000 : 0);
+        }
       })
-      .catch(retry);
+      .catch(function () {
+        retry(0);
+      });
   }
-  function retry() {
+  function retry(atLeastMs) {
     failures = Math.min(failures + 1, 6);
     if (!timer)
       timer = setTimeout(
         function () {
           flush(false);
         },
-        1000 * Math.pow(2, failures) * Math.random() + 500,
+        Math.max(atLeastMs, 1000 * Math.pow(2, failures) * Math.random() + 500),
       );
   }
   function page() {
