@@ -172,6 +172,26 @@ function setUp(checkpointIntervalMs: number, tickMs = 60_000) {
 }
 
 describe('PartitionPipeline hand-over', () => {
+  it('goes on processing while a checkpoint waits for its outputs, and saves the offset it took', async () => {
+    const { calls, consumer, store, outputs, pipeline } = setUp(0);
+    consumer.owned = [0];
+    await pipeline.onAssigned([0], { consumer });
+    outputs.hold(); // ClickHouse is slow: the checkpoint's flush waits
+    await pipeline.onBatch(batch(0, 0, 5), context(consumer));
+    // The next batches are processed at once; before, they waited for the flush.
+    await pipeline.onBatch(batch(0, 5, 5), context(consumer));
+    await pipeline.onBatch(batch(0, 10, 5), context(consumer));
+    expect(outputs.sessions.filter((o) => o.kind === 'update')).toHaveLength(15);
+    expect(calls).toEqual(['seek 0@0']);
+    outputs.release();
+    await pipeline.checkpointsSettled();
+    // The checkpoint started after the first batch holds that batch's offset (its state was
+    // taken with it); one more, started when it landed, covers the two that came meanwhile.
+    expect(calls).toEqual(['seek 0@0', 'save 0@5', 'commit 0@5', 'save 0@15', 'commit 0@15']);
+    expect(store.saved.get(0)?.nextOffset).toBe(15);
+    await pipeline.close();
+  });
+
   it('seeks a restored partition to its checkpoint, and one without a checkpoint to the start', async () => {
     const { calls, consumer, store, pipeline } = setUp(60_000);
     const donor = setUp(0);
@@ -229,10 +249,15 @@ describe('PartitionPipeline hand-over', () => {
     // checkpoint is saved, the commit refused; the new owner resumes from the checkpoint.
     consumer.refuseCommits = LOG_ERROR.notOwned;
     await pipeline.onBatch(batch(0, 0, 5), context(consumer));
+    await pipeline.checkpointsSettled();
     expect(calls).toEqual(['seek 0@0', 'save 0@5']);
     expect(store.saved.get(0)?.nextOffset).toBe(5);
+    // Another refusal fails the checkpoint, saved while the partition went on: the partition's
+    // next batch fails with it (and the log restarts from the last commit).
     consumer.refuseCommits = LOG_ERROR.commitFailed;
-    await expect(pipeline.onBatch(batch(0, 5, 5), context(consumer))).rejects.toThrow(
+    await pipeline.onBatch(batch(0, 5, 5), context(consumer));
+    await pipeline.checkpointsSettled();
+    await expect(pipeline.onBatch(batch(0, 10, 5), context(consumer))).rejects.toThrow(
       'commit refused: commit_failed',
     );
     await pipeline.close();

@@ -68,8 +68,14 @@ interface PartitionState {
   sessionizerChanged: boolean;
   /** Failed events (invalid or late) not yet written to the failed-events topic. */
   readonly pendingFailed: FailedEvent[];
-  /** Work on one partition runs one at a time: batches, ticks and checkpoints. */
+  /** Work on one partition runs one at a time: batches, ticks and final checkpoints. */
   chain: Promise<void>;
+  /**
+   * The checkpoint being saved while processing goes on (see saveInBackground), at most one;
+   * it never rejects: a failure is kept in `saveFailure` and thrown by the partition's next work.
+   */
+  saving: Promise<void> | undefined;
+  saveFailure: unknown;
 }
 
 const recordsTotal = counter(
@@ -112,12 +118,20 @@ async function heartbeating(ctx: BatchContext, work: Promise<void>): Promise<voi
   }
 }
 
+/** A background checkpoint's failure, thrown by the partition's next work (once). */
+function throwSaveFailure(state: PartitionState): void {
+  const failure = state.saveFailure;
+  if (failure === undefined) return;
+  state.saveFailure = undefined;
+  throw failure;
+}
+
 /**
  * The processing of one consumer-group member: for each owned partition, events are validated
  * and enriched, sessionized, and handed to the outputs. Exactly-once effects rest on three
  * rules, as in Flink and Kafka Streams:
- * - a checkpoint is (next offset, sessionizer state), taken together after the outputs up to it
- *   are durable;
+ * - a checkpoint is (next offset, sessionizer state), taken together, and saved once the outputs
+ *   up to it are durable (processing goes on meanwhile: see saveInBackground);
  * - the group's offset is committed only up to a checkpoint;
  * - on assignment a partition restores its checkpoint and resumes at the checkpoint's offset,
  *   so replayed records rebuild exactly the state and outputs they built before (outputs are
@@ -197,6 +211,8 @@ export class PartitionPipeline implements PartitionHandler {
         sessionizerChanged: false,
         pendingFailed,
         chain: Promise.resolve(),
+        saving: undefined,
+        saveFailure: undefined,
       });
       logger.info('partition_restored', {
         partition,
@@ -212,7 +228,12 @@ export class PartitionPipeline implements PartitionHandler {
     for (const partition of partitions) {
       const state = this.partitions.get(partition);
       if (state === undefined) continue;
-      await serially(state, () => this.checkpoint(partition, state, true));
+      await serially(state, async () => {
+        // A save still running lands first; its failure does not stop this last one.
+        await state.saving;
+        state.saveFailure = undefined;
+        await this.checkpoint(partition, state, true);
+      });
       this.partitions.delete(partition);
     }
     this.updateGauge();
@@ -229,6 +250,7 @@ export class PartitionPipeline implements PartitionHandler {
     if (state === undefined) return;
     const work = serially(state, async () => {
       if (!this.owns(batch.partition, state)) return;
+      throwSaveFailure(state);
       const { outputs } = this.deps;
       while (outputs.backedUp()) {
         backpressureTotal.inc();
@@ -240,7 +262,7 @@ export class PartitionPipeline implements PartitionHandler {
       state.caughtUp = batch.nextOffset >= batch.highWatermark;
       await this.writeFailed(state);
       if (this.deps.clock.now() - state.lastCheckpointAt >= this.options.checkpointIntervalMs) {
-        await this.checkpoint(batch.partition, state, false);
+        this.saveInBackground(batch.partition, state);
       }
     });
     await heartbeating(ctx, work);
@@ -289,8 +311,45 @@ export class PartitionPipeline implements PartitionHandler {
   }
 
   /**
+   * Starts a checkpoint of the partition as it stands and lets processing go on: the offset and
+   * the state are taken now, together; waiting for the outputs to be durable, saving and
+   * committing run meanwhile. The partition's next batches no longer wait for ClickHouse (an
+   * insert of up to a second's rows), which made every checkpoint a latency spike for the
+   * visitors on that partition. At most one runs per partition, so saves land in order.
+   */
+  private saveInBackground(partition: number, state: PartitionState): void {
+    if (state.saving !== undefined) return;
+    state.saving = this.checkpoint(partition, state, false).then(
+      () => {
+        state.saving = undefined;
+        // Batches that came while this saved are checkpointed without waiting for another.
+        const due =
+          this.deps.clock.now() - state.lastCheckpointAt >= this.options.checkpointIntervalMs;
+        const moved = state.nextOffset !== state.checkpointedOffset || state.sessionizerChanged;
+        if (due && moved && this.owns(partition, state)) this.saveInBackground(partition, state);
+      },
+      (error: unknown) => {
+        state.saving = undefined;
+        state.saveFailure = error;
+      },
+    );
+  }
+
+  /** Resolves once no checkpoint of any partition is being saved (for tests and status). */
+  async checkpointsSettled(): Promise<void> {
+    for (;;) {
+      const saving = [...this.partitions.values()].flatMap((state) =>
+        state.saving === undefined ? [] : [state.saving],
+      );
+      if (saving.length === 0) return;
+      await Promise.all(saving);
+    }
+  }
+
+  /**
    * Outputs up to here made durable, then (offset, state) saved, then the offset committed. A
-   * crash between any two steps replays from the previous checkpoint, which is harmless.
+   * crash between any two steps replays from the previous checkpoint, which is harmless. The
+   * offset and state are read before the first await: a caller may go on processing meanwhile.
    */
   private async checkpoint(
     partition: number,
@@ -303,15 +362,21 @@ export class PartitionPipeline implements PartitionHandler {
     if (!this.owns(partition, state)) return;
     const snapshot = state.sessionizer.snapshot();
     const nextOffset = state.nextOffset;
-    await this.writeFailed(state);
-    await this.deps.outputs.flush();
-    // The partition may have been lost meanwhile: its new owner restores the last checkpoint
-    // and must not find an older one from here saved over its own.
-    if (!this.owns(partition, state)) return;
-    const { topics, group, checkpoints } = this.deps;
-    await checkpoints.save(topics.events, group, partition, { nextOffset, state: snapshot });
-    state.checkpointedOffset = nextOffset;
+    // Changes from here on (idle closes while this saves) belong to the next checkpoint.
     state.sessionizerChanged = false;
+    try {
+      await this.writeFailed(state);
+      await this.deps.outputs.flush();
+      // The partition may have been lost meanwhile: its new owner restores the last checkpoint
+      // and must not find an older one from here saved over its own.
+      if (!this.owns(partition, state)) return;
+      const { topics, group, checkpoints } = this.deps;
+      await checkpoints.save(topics.events, group, partition, { nextOffset, state: snapshot });
+    } catch (error) {
+      state.sessionizerChanged = true;
+      throw error;
+    }
+    state.checkpointedOffset = nextOffset;
     checkpointsTotal.inc();
     const consumer = this.consumer;
     if (consumer !== undefined && nextOffset > 0 && this.owns(partition, state)) {
@@ -359,10 +424,11 @@ export class PartitionPipeline implements PartitionHandler {
       void serially(state, async () => {
         // Released meanwhile: closing sessions here would emit outputs no checkpoint covers.
         if (!this.owns(partition, state)) return;
+        throwSaveFailure(state);
         if (state.caughtUp && state.sessionizer.advanceTime(now) > 0)
           state.sessionizerChanged = true;
         if (now - state.lastCheckpointAt >= this.options.checkpointIntervalMs) {
-          await this.checkpoint(partition, state, false);
+          this.saveInBackground(partition, state);
         }
       }).catch((error: unknown) => {
         this.deps.logger.warn('partition_tick_failed', { partition, err: error });

@@ -16,7 +16,8 @@ type IdentityRow = Parameters<StorageWriters['identities']['write']>[0][number];
 
 /**
  * The pipeline's outputs written to ClickHouse. Each write resolves once ClickHouse acknowledged
- * it; `flush()` waits for all of them, so a checkpoint taken after it covers only stored rows.
+ * it; `flush()` waits for all handed over before it, so a checkpoint taken when it was called
+ * covers only stored rows.
  *
  * Sessions, scores and identities come one at a time, several per event; they are gathered and
  * handed to the writers once per run of the event loop (a consumer batch is processed in one
@@ -74,8 +75,12 @@ export class StorageOutputs implements PipelineOutputs {
 
   async flush(): Promise<void> {
     this.handOver();
+    // NOTE: only what was handed over before this call: a checkpoint taken meanwhile covers
+    // those. Writes made while it waits (the pipeline goes on processing) are left to the
+    // writers' own batching, not waited for here.
+    const handedOver = [...this.pending];
     await this.writers.flush();
-    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled(handedOver);
     const failure = this.failure;
     if (failure !== undefined) {
       this.failure = undefined;
