@@ -147,6 +147,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ PATHCAST_POSTGRES_TABLE: 'crm.people' }).postgres.table).toBe('crm.people');
   });
 
+  it('keeps bots out of the models unless asked', () => {
+    expect(loadConfig({}).models).toEqual({ includeBots: false });
+    expect(loadConfig({ PATHCAST_MODELS_INCLUDE_BOTS: 'yes' }).models).toEqual({
+      includeBots: true,
+    });
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ PATHCAST_PORT: '  ', PATHCAST_CLICKHOUSE_URL: '' }).http.port).toBe(8080);
   });

@@ -118,6 +118,15 @@ export interface PostgresConfig {
   readonly table: string;
 }
 
+/** What the live models learn from. */
+export interface ModelsConfig {
+  /**
+   * PATHCAST_MODELS_INCLUDE_BOTS: learn from sessions flagged as bots (crawler user agents) too.
+   * Off by default: bots are stored and flagged, never learnt from.
+   */
+  readonly includeBots: boolean;
+}
+
 /** The cache of CRM profiles that the session join reads. */
 export interface CrmConfig {
   /** PATHCAST_CRM_CACHE_MAX_ENTRIES: profiles (and "no such user" answers) held. */
@@ -136,6 +145,7 @@ export interface Config {
   readonly retention: RetentionConfig;
   readonly postgres: PostgresConfig;
   readonly crm: CrmConfig;
+  readonly models: ModelsConfig;
   /** Sites and their keys: `--config FILE`, else PATHCAST_SITES, else a generated demo site. */
   readonly sites: SitesConfig;
 }
@@ -196,6 +206,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       url: read.url('PATHCAST_POSTGRES_URL', ['postgres:', 'postgresql:']),
       table: readTableName(read, 'PATHCAST_POSTGRES_TABLE', 'crm_profiles'),
     },
+    models: { includeBots: read.bool('PATHCAST_MODELS_INCLUDE_BOTS', false) },
     crm: {
       cacheMaxEntries: read.int('PATHCAST_CRM_CACHE_MAX_ENTRIES', 100_000, 1, 100_000_000),
       cacheTtlMs: read.int('PATHCAST_CRM_CACHE_TTL_SECONDS', 600, 1, 7 * 86_400) * 1000,

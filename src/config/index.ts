@@ -14,6 +14,7 @@ export {
   type RetentionConfig,
   type PostgresConfig,
   type CrmConfig,
+  type ModelsConfig,
   type LoadOptions,
 } from './config.js';
 export {

@@ -328,12 +328,17 @@ export class Runtime implements Lifecycle {
               ...(initial === undefined ? {} : { initial }),
               onScore,
             },
-            this.deps.trainer,
+            this.trainerOptions(),
           );
     this.scoring = scoring;
     // Closed after the pipeline (which flushes through it) and before storage.
     this.started.push({ start: async () => undefined, close: () => scoring.close() });
     return scoring;
+  }
+
+  /** The trainer's options: the configured ones, under what the caller brought. */
+  private trainerOptions(): TrainerOptions {
+    return { includeBots: this.config.models.includeBots, ...this.deps.trainer };
   }
 
   /**
@@ -371,7 +376,7 @@ export class Runtime implements Lifecycle {
             group: config.kafka.group,
             store: snapshots,
             hasher,
-            ...(this.deps.trainer === undefined ? {} : { trainer: this.deps.trainer }),
+            trainer: this.trainerOptions(),
             ...(initial === undefined ? {} : { initial }),
             onSnapshot: (model) => models.offer(model),
             clock: this.clock,
@@ -383,7 +388,9 @@ export class Runtime implements Lifecycle {
           {
             log,
             topic: topics.modelInputs,
-            labeller: new SessionLabeller(resolveTrainerConfig(this.deps.trainer), { hasher }),
+            labeller: new SessionLabeller(resolveTrainerConfig(this.trainerOptions()), {
+              hasher,
+            }),
             instanceId: config.runtime.instanceId,
             logger,
           },
