@@ -197,7 +197,11 @@ export class PartitionPipeline implements PartitionHandler {
       const pendingFailed: FailedEvent[] = [];
       const sessionizer = this.newSessionizer(partition, pendingFailed);
       const saved = await checkpoints.load(topics.events, group, partition);
-      if (saved !== undefined) sessionizer.restore(saved.state);
+      const rulesChanged = saved === undefined ? [] : sessionizer.restore(saved.state);
+      if (rulesChanged.length > 0) {
+        // A deliberate change of PATHCAST_SESSION_*: sessions from here on follow the new rules.
+        logger.warn('partition_session_rules_changed', { partition, rulesChanged });
+      }
       // Resume exactly after the checkpoint, whatever the group committed. Without one, from
       // the log's start: a committed offset with no checkpoint (a lost or new checkpoint store)
       // would otherwise go on with empty state and split every open session.

@@ -111,9 +111,15 @@ export function encodeCheckpoint(state: SessionizerState): Buffer {
 
 /**
  * A fresh state holding the checkpoint's content; throws StateError when the checkpoint is
- * corrupt, of another version, or was written under other options.
+ * corrupt, of another version, or was written under other internal options. A checkpoint taken
+ * under other session rules (see RULES) restores under the current ones: `rulesChanged` gets
+ * one line per rule that changed.
  */
-export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): SessionizerState {
+export function decodeCheckpoint(
+  config: SessionizerConfig,
+  buffer: Buffer,
+  rulesChanged: string[] = [],
+): SessionizerState {
   if (buffer.length < MAGIC.length + 6 || !buffer.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new StateError('checkpoint_corrupt', 'not a sessionizer checkpoint');
   }
@@ -129,7 +135,7 @@ export function decodeCheckpoint(config: SessionizerConfig, buffer: Buffer): Ses
       `sessionizer checkpoint version ${version}, this build reads ${CHECKPOINT_VERSION}`,
     );
   }
-  checkConfig(input, config);
+  checkConfig(input, config, rulesChanged);
   const state = new SessionizerState(config);
   state.maxEventTime = input.f64();
   state.watermark = input.f64();
@@ -244,21 +250,38 @@ function writeConfig(out: ByteWriter, config: SessionizerConfig): void {
   out.u8(CLOSE_MODES.indexOf(config.closeMode));
 }
 
-// NOTE: a checkpoint is only meaningful under the rules that built it (a different gap would
-// have cut other sessions), so a restore under other options is refused rather than guessed at.
-function checkConfig(input: ByteReader, config: SessionizerConfig): void {
-  const mismatch = (field: string, was: unknown, now: unknown): StateError =>
-    new StateError(
+/**
+ * The session rules a site owner sets (PATHCAST_SESSION_*). A checkpoint restores under new ones:
+ * open sessions keep what they hold, their closes are scheduled by the new rules, and events from
+ * here on are cut by them. (A crash restart never changes them, so exact recovery is unaffected.)
+ */
+const RULES: ReadonlySet<string> = new Set([
+  'gapMs',
+  'maxLengthMs',
+  'outOfOrdernessMs',
+  'allowedLatenessMs',
+  'splitOnCampaign',
+]);
+
+// NOTE: the other options shape the state itself (event-log capacity, identity bound, close
+// mode) or its clocks, so a restore under other values of those is refused, not guessed at.
+function checkConfig(input: ByteReader, config: SessionizerConfig, rulesChanged: string[]): void {
+  const differs = (field: string, was: unknown, now: unknown): void => {
+    if (RULES.has(field)) {
+      rulesChanged.push(`${field} ${String(was)} -> ${String(now)}`);
+      return;
+    }
+    throw new StateError(
       'checkpoint_config_mismatch',
       `sessionizer checkpoint was written with ${field}=${String(was)}, this sessionizer has ${String(now)}`,
     );
+  };
   for (const field of CONFIG_FIELDS) {
     const was = input.f64();
-    if (was !== config[field]) throw mismatch(field, was, config[field]);
+    if (was !== config[field]) differs(field, was, config[field]);
   }
   const split = input.u8() === 1;
-  if (split !== config.splitOnCampaign)
-    throw mismatch('splitOnCampaign', split, config.splitOnCampaign);
+  if (split !== config.splitOnCampaign) differs('splitOnCampaign', split, config.splitOnCampaign);
   const mode = CLOSE_MODES[input.u8()];
-  if (mode !== config.closeMode) throw mismatch('closeMode', mode, config.closeMode);
+  if (mode !== config.closeMode) differs('closeMode', mode, config.closeMode);
 }

@@ -188,10 +188,13 @@ export class PartitionSessionizer {
 
   /**
    * Replaces the whole state with a checkpoint's, or throws StateError (corrupt, another
-   * version, other options) and leaves the state as it was.
+   * version, other internal options) and leaves the state as it was. Answers the session rules
+   * that changed since the checkpoint was taken (empty when none), which now apply.
    */
-  restore(checkpoint: Buffer): void {
-    this.state = decodeCheckpoint(this.config, checkpoint);
+  restore(checkpoint: Buffer): string[] {
+    const rulesChanged: string[] = [];
+    this.state = decodeCheckpoint(this.config, checkpoint, rulesChanged);
+    return rulesChanged;
   }
 
   openSessions(): number {

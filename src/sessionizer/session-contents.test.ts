@@ -194,16 +194,44 @@ describe('PartitionSessionizer: identities', () => {
 });
 
 describe('PartitionSessionizer: checkpoints', () => {
-  it('refuses a checkpoint written under other options, and a corrupt one', () => {
+  it('refuses a checkpoint written under other internal options, and a corrupt one', () => {
     const { sessionizer, send } = setup();
     send({ timestamp: T0 });
     const snapshot = sessionizer.snapshot();
-    const other = new PartitionSessionizer({ gapMs: 10 * MINUTE }, { sink: new CollectingSink() });
-    expect(() => other.restore(snapshot)).toThrow(/gapMs/);
+    const other = new PartitionSessionizer(
+      { maxTrackedEvents: 4096 },
+      { sink: new CollectingSink() },
+    );
+    expect(() => other.restore(snapshot)).toThrow(
+      /checkpoint was written with maxTrackedEvents=2048, this sessionizer has 4096/,
+    );
     const corrupt = Buffer.from(snapshot);
     corrupt[20] = (corrupt[20] ?? 0) ^ 0xff;
     expect(() => sessionizer.restore(corrupt)).toThrow(/checksum/);
     expect(() => sessionizer.restore(Buffer.from('nonsense'))).toThrow(/not a sessionizer/);
     expect(sessionizer.openSessions()).toBe(1);
+  });
+
+  it('restores under new session rules, says which changed, and closes by the new gap', () => {
+    const { sessionizer, send } = setup();
+    send({ timestamp: T0 });
+    const snapshot = sessionizer.snapshot();
+    const sink = new CollectingSink();
+    const shorter = new PartitionSessionizer(
+      { gapMs: 10 * MINUTE, splitOnCampaign: true },
+      { sink },
+    );
+    expect(shorter.restore(snapshot)).toEqual([
+      `gapMs ${30 * MINUTE} -> ${10 * MINUTE}`,
+      'splitOnCampaign false -> true',
+    ]);
+    expect(shorter.openSessions()).toBe(1);
+    // The watermark 15 minutes past the session (18 minutes of idle processing time, less the
+    // 1-minute idle timeout and the 2-minute out-of-orderness): over the new 10-minute gap,
+    // under the old 30-minute one.
+    shorter.advanceTime(T0 + 18 * MINUTE);
+    expect(shorter.openSessions()).toBe(0);
+    const closes = sink.sessions.filter((o) => o.kind === 'closed');
+    expect(closes.map((c) => (c.kind === 'closed' ? c.reason : ''))).toEqual(['gap']);
   });
 });
