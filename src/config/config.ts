@@ -311,12 +311,18 @@ function readSessions(read: EnvReader): SessionsConfig {
   return sessions;
 }
 
-/** A lower-case PostgreSQL table name, maybe with its schema (the CRM store quotes it). */
+/**
+ * Whether `table` is a plain lower-case PostgreSQL table name, maybe schema-qualified
+ * (`crm.profiles`). Table names cannot be query parameters: only such names reach SQL text.
+ */
+export function isPlainTableName(table: string): boolean {
+  const parts = table.split('.');
+  return parts.length <= 2 && parts.every((part) => /^[a-z_][a-z0-9_]{0,62}$/.test(part));
+}
+
 function readTableName(read: EnvReader, name: string, fallback: string): string {
   const table = read.string(name, fallback);
-  const part = /^[a-z_][a-z0-9_]{0,62}$/;
-  const parts = table.split('.');
-  if (parts.length > 2 || !parts.every((p) => part.test(p))) {
+  if (!isPlainTableName(table)) {
     throw new ConfigError(
       name,
       `expected a lower-case table name such as crm_profiles or crm.profiles, got "${table}"`,

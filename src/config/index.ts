@@ -2,6 +2,7 @@ export { EnvReader, type Env } from './env.js';
 export {
   loadConfig,
   loadProcessConfig,
+  isPlainTableName,
   maskSecrets,
   type Config,
   type RuntimeConfig,

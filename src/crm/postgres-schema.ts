@@ -1,3 +1,4 @@
+import { isPlainTableName } from '../config/index.js';
 import { ConfigError } from '../core/index.js';
 
 /** Default table of the CRM profiles in PostgreSQL. */
@@ -14,14 +15,16 @@ export interface Queryable {
  * changing a query's shape.
  */
 export function profileTableIdentifier(table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 2 || !parts.every((part) => /^[a-z_][a-z0-9_]{0,62}$/.test(part))) {
+  if (!isPlainTableName(table)) {
     throw new ConfigError(
       'table',
       `expected a lower-case table name such as crm_profiles or crm.profiles, got ${JSON.stringify(table)}`,
     );
   }
-  return parts.map((part) => `"${part}"`).join('.');
+  return table
+    .split('.')
+    .map((part) => `"${part}"`)
+    .join('.');
 }
 
 /**
