@@ -97,8 +97,8 @@ export function parseSites(value: unknown, where: string): SiteConfig[] {
 }
 
 /**
- * A site's enrichment settings, checked for shape here; patterns and currency codes are checked
- * when the enricher compiles them at start-up (a ConfigError naming the site).
+ * A site's enrichment settings, checked for shape here; the patterns are compiled, and checked,
+ * by the enricher at start-up (a ConfigError naming the site).
  */
 function enrichmentOf(
   site: Readonly<Record<string, unknown>>,

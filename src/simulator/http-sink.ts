@@ -41,7 +41,10 @@ export interface HttpSinkOptions {
 /** A Retry-After wait is honoured up to this long; more is treated as this. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
-/** An HTTP Retry-After (seconds, or an HTTP date) as ms from `now`; undefined when absent or unreadable. */
+/**
+ * An HTTP Retry-After (seconds, or an HTTP date) as ms from `now`; undefined when absent or
+ * unreadable.
+ */
 export function retryAfter(header: string | null, now: number): number | undefined {
   if (header === null || header.trim() === '') return undefined;
   const text = header.trim();

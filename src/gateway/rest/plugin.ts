@@ -27,9 +27,12 @@ export interface RestOptions {
   readonly geo: GeoLookup;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The pipeline's processor; by default one built like the runtime's (default enrichment). */
+  /** The pipeline's processor; by default one built like the runtime's (each site's enrichment). */
   readonly processor?: EventProcessor;
-  /** The live sessionizer's options, so /v1/score cuts sessions the same way; by default the runtime's configured ones. */
+  /**
+   * The live sessionizer's options, so /v1/score cuts sessions the same way; by default the
+   * runtime's configured ones.
+   */
   readonly sessionizer?: SessionizerOptions;
   /** CRM profiles for /v1/visitors; by default the runtime's CRM cache, then ClickHouse. */
   readonly profiles?: ProfileLookup;

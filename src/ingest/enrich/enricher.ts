@@ -82,10 +82,12 @@ export function siteEnrichment(
       ...(site.conversionEvents === undefined ? {} : { events: site.conversionEvents }),
       ...(site.currency === undefined ? {} : { defaultCurrency: site.currency }),
     };
-    bySite[site.id] = {
+    const own = {
       ...(site.pageTypes === undefined ? {} : { pageType: { rules: site.pageTypes } }),
       ...(Object.keys(conversion).length === 0 ? {} : { conversion }),
     };
+    // A site with nothing of its own uses the shared steps.
+    if (Object.keys(own).length > 0) bySite[site.id] = own;
   }
   return bySite;
 }
