@@ -462,7 +462,7 @@ describe('docs, readiness and metrics', () => {
     expect((await get('/docs', {})).statusCode).toBeLessThan(400);
   });
 
-  it('reports the log, ClickHouse and the model on /readyz', async () => {
+  it('reports the log, the processing, ClickHouse and the model on /readyz', async () => {
     const response = await get('/readyz', {});
     expect(response.statusCode).toBe(200);
     const model = parts.model();
@@ -471,6 +471,7 @@ describe('docs, readiness and metrics', () => {
       status: 'ready',
       checks: [
         { name: 'log', ok: true, detail: expect.stringContaining('memory') },
+        { name: 'pipeline', ok: true, detail: 'processing' },
         { name: 'clickhouse', ok: true, detail: 'embedded' },
         { name: 'model', ok: true, id: model?.id, version: model?.version },
       ],

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, silentLogger, type SessionOutput } from '../core/index.js';
+import { ManualClock, StateError, silentLogger, type SessionOutput } from '../core/index.js';
 import {
   LOG_ERROR,
   MemoryEventLog,
@@ -19,6 +19,7 @@ import {
 } from '../ingest/index.js';
 import { FileCheckpointStore, type Checkpoint, type CheckpointStore } from './checkpoint-store.js';
 import { PartitionPipeline, type PipelineOutputs } from './partition-pipeline.js';
+import { pollUntil } from '../../test/polling.js';
 
 // The partition hand-over rules of PartitionPipeline, driven through its PartitionHandler
 // callbacks with a scripted consumer: restore seeks to the checkpoint's offset, revocation
@@ -171,6 +172,48 @@ function setUp(checkpointIntervalMs: number, tickMs = 60_000) {
   return { calls, consumer, store, outputs, pipeline, clock };
 }
 
+/** An in-memory log with one-partition events and failed-events topics. */
+async function memoryLog(clock: ManualClock): Promise<MemoryEventLog> {
+  const log = new MemoryEventLog({}, { logger: silentLogger, clock });
+  await log.start();
+  await log.ensureTopics([
+    { name: topics.events, partitions: 1 },
+    { name: topics.failedEvents, partitions: 1 },
+  ]);
+  return log;
+}
+
+describe('PartitionPipeline stopped for good', () => {
+  it('keeps the error that stopped its consumer, for /readyz', async () => {
+    const clock = new ManualClock(START);
+    const log = await memoryLog(clock);
+    const unreadable: CheckpointStore = {
+      load: async () => {
+        throw new StateError('checkpoint_corrupt', 'sessionizer checkpoint checksum mismatch');
+      },
+      save: async () => undefined,
+    };
+    const pipeline = new PartitionPipeline({
+      log,
+      topics,
+      group: GROUP,
+      processor: createEventProcessor({ enricher: createEnricher(), clock }),
+      outputs: new HeldOutputs(),
+      checkpoints: unreadable,
+      clock,
+      logger: silentLogger,
+    });
+    expect(pipeline.failure()).toBeUndefined();
+    await pipeline.start();
+    const failure = await pollUntil('the consumer to give up', () => pipeline.failure(), {
+      timeoutMs: 10_000,
+    });
+    expect(failure).toMatchObject({ code: 'checkpoint_corrupt' });
+    await pipeline.close();
+    await log.close();
+  });
+});
+
 describe('PartitionPipeline hand-over', () => {
   it('goes on processing while a checkpoint waits for its outputs, and saves the offset it took', async () => {
     const { calls, consumer, store, outputs, pipeline } = setUp(0);
@@ -283,12 +326,7 @@ describe('PartitionPipeline hand-over', () => {
 
   it('replays from the start when offsets were committed but no checkpoint exists', async () => {
     const clock = new ManualClock(START + 10 * 86_400_000);
-    const log = new MemoryEventLog({}, { logger: silentLogger, clock });
-    await log.start();
-    await log.ensureTopics([
-      { name: topics.events, partitions: 1 },
-      { name: topics.failedEvents, partitions: 1 },
-    ]);
+    const log = await memoryLog(clock);
     const records = batch(0, 0, 40).records.map((r) => ({ key: r.key, value: r.value }));
     await log.produce(topics.events, records);
     // The in-memory log frees what every group has committed; this group keeps it all, as
@@ -341,12 +379,7 @@ describe('PartitionPipeline hand-over', () => {
 
   it('saves a last checkpoint when it closes, so the next owner does not close sessions again', async () => {
     const clock = new ManualClock(START);
-    const log = new MemoryEventLog({}, { logger: silentLogger, clock });
-    await log.start();
-    await log.ensureTopics([
-      { name: topics.events, partitions: 1 },
-      { name: topics.failedEvents, partitions: 1 },
-    ]);
+    const log = await memoryLog(clock);
     const records = batch(0, 0, 6).records.map((r) => ({ key: r.key, value: r.value }));
     await log.produce(topics.events, records);
     const checkpoints = new FileCheckpointStore(mkdtempSync(join(tmpdir(), 'pc-close-')));

@@ -143,6 +143,7 @@ export class PartitionPipeline implements PartitionHandler {
   private readonly partitions = new Map<number, PartitionState>();
   private consumer: LogConsumer | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private stoppedBy: Error | undefined;
 
   constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
     this.deps = deps;
@@ -160,7 +161,10 @@ export class PartitionPipeline implements PartitionHandler {
       group: this.deps.group,
       fromBeginning: true,
       handler: this,
-      onFailure: (error) => this.deps.logger.error('pipeline_failed', { err: error }),
+      onFailure: (error) => {
+        this.stoppedBy = error;
+        this.deps.logger.error('pipeline_failed', { err: error });
+      },
     });
     this.timer = setInterval(() => this.tick(), this.options.tickMs);
     this.timer.unref();
@@ -337,6 +341,14 @@ export class PartitionPipeline implements PartitionHandler {
         state.saveFailure = error;
       },
     );
+  }
+
+  /**
+   * The error that stopped processing for good (the log's consumer gave up on it), or undefined
+   * while it runs: /readyz reports it, as the log's onFailure contract asks.
+   */
+  failure(): Error | undefined {
+    return this.stoppedBy;
   }
 
   /** Resolves once no checkpoint of any partition is being saved (for tests and status). */

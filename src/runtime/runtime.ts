@@ -95,6 +95,8 @@ export interface RuntimeParts {
   model(): ModelSnapshot | undefined;
   /** The processors' lag on the events topic per partition; refreshes the lag gauge too. */
   lag(): Promise<readonly PartitionLag[]>;
+  /** The error that stopped this process's event processing for good, if one did. */
+  processingFailure(): Error | undefined;
 }
 
 /** What is running, for the start-up banner and /readyz. */
@@ -122,6 +124,7 @@ export class Runtime implements Lifecycle {
   private scoring: ScoringOutputs | undefined;
   private trainerRole: TrainerRole | undefined;
   private consumer: LogConsumer | undefined;
+  private pipeline: PartitionPipeline | undefined;
 
   constructor(config: Config, deps: RuntimeDeps) {
     this.config = config;
@@ -247,6 +250,7 @@ export class Runtime implements Lifecycle {
       profiles,
       model: () => this.scoring?.model,
       lag: async () => (this.consumer === undefined ? [] : this.consumer.lag()),
+      processingFailure: () => this.pipeline?.failure(),
     };
     this.parts = parts;
     // Kafka: scores travel through the scores topic, so any gateway serves any visitor.
@@ -286,6 +290,7 @@ export class Runtime implements Lifecycle {
       // Sessions are cut as configured, unless the caller brought its own options.
       { sessionizer: config.sessions, ...this.deps.pipeline },
     );
+    this.pipeline = pipeline;
     this.consumer = await pipeline.start();
     this.started.push({ start: async () => undefined, close: () => pipeline.close() });
 

@@ -25,7 +25,8 @@ export interface OpsOptions {
 }
 
 /**
- * What the runtime can say about itself: the event log (answering a lag query), ClickHouse
+ * What the runtime can say about itself: the event log (answering a lag query), the event
+ * processing (not stopped for good by an error no restart fixes), ClickHouse
  * (a ping) and the model live scoring serves (version and age; the empty model before the
  * first snapshot is still ready: it scores every visitor 0.5 until data arrives).
  */
@@ -37,6 +38,15 @@ export function runtimeReadiness(runtime: RuntimeParts, clock: Clock): Readiness
         const lag = await runtime.lag();
         const total = lag.reduce((sum, partition) => sum + partition.lag, 0);
         return { ok: true, detail: `${runtime.log.kind}, lag ${total}`, lag: total };
+      },
+    },
+    {
+      name: 'pipeline',
+      check: async () => {
+        const failure = runtime.processingFailure();
+        return failure === undefined
+          ? { ok: true, detail: 'processing' }
+          : { ok: false, detail: `stopped: ${failure.message}` };
       },
     },
     {
@@ -105,7 +115,7 @@ export async function opsPlugin(app: FastifyInstance, options: OpsOptions): Prom
     '/readyz',
     {
       schema: {
-        summary: 'Readiness of the event log, ClickHouse and the live model',
+        summary: 'Readiness of the event log, event processing, ClickHouse and the live model',
         description: '200 when every check passes, else 503; each check says why.',
         tags: [TAGS.operations],
         response: { 200: ReadyAnswer, 503: ReadyAnswer },
