@@ -154,7 +154,9 @@ describe('recovery from kill -9 of the processor', () => {
                 : undefined,
             { timeoutMs: 150_000, intervalMs: 100, describe: () => processor.tail(2_000) },
           );
-          await new Promise((resolve) => setTimeout(resolve, random() * 1_000));
+          // A seeded moment soon after: the processor runs through tens of thousands of events
+          // a second, so a longer wait could let it finish the stream before the kill.
+          await new Promise((resolve) => setTimeout(resolve, random() * 100));
         } else {
           await processor.line(`KILLPOINT ${phase}`, 150_000);
         }
