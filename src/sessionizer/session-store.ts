@@ -71,7 +71,8 @@ export class SessionStore implements LogHeads, TimerLinks {
   private used = 0;
   private readonly onGrow: (capacity: number) => void;
 
-  constructor(onGrow: (capacity: number) => void, initialCapacity = 1024) {
+  /** `onGrow`: told each new capacity (for columns kept beside the records; none by default). */
+  constructor(onGrow: (capacity: number) => void = () => undefined, initialCapacity = 1024) {
     this.onGrow = onGrow;
     this.grow(initialCapacity);
   }

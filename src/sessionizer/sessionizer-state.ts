@@ -51,7 +51,7 @@ export class SessionizerState {
     this.identities = new IdentityMap(config.maxIdentities);
     // The logs' heads and the timer links live in the session records: an event or a close
     // then reads one record, not a record and two columns (a cache miss each at a random slot).
-    this.store = new SessionStore(() => undefined);
+    this.store = new SessionStore();
     this.logs = new EventLogs(config.maxTrackedEvents, this.store);
     this.timers = new TimerWheel(1000, 4096, this.store);
     this.keys = new KeyTable(this.store);
