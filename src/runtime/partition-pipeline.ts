@@ -15,6 +15,7 @@ import {
   type EventProcessor,
   type FailedEvent,
   type LogConsumer,
+  type LogRecord,
   type PartitionHandler,
   type RecordBatch,
   type TopicNames,
@@ -22,6 +23,7 @@ import {
 import {
   PartitionSessionizer,
   type IdentityLink,
+  type ProcessResult,
   type SessionizerOptions,
 } from '../sessionizer/index.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -278,7 +280,8 @@ export class PartitionPipeline implements PartitionHandler {
 
   private process(batch: RecordBatch, state: PartitionState): void {
     const { processor, outputs, clock } = this.deps;
-    const events: ClickEvent[] = [];
+    const decoded: ClickEvent[] = [];
+    const origins: LogRecord[] = [];
     const failed: FailedEvent[] = [];
     const now = clock.now();
     for (const record of batch.records) {
@@ -288,10 +291,18 @@ export class PartitionPipeline implements PartitionHandler {
           recordsTotal.inc({ outcome: outcome.failed.reason });
           continue;
         }
-        const result = state.sessionizer.process(outcome.value, now, record);
-        recordsTotal.inc({ outcome: result });
-        if (result === 'accepted') events.push(outcome.value);
+        decoded.push(outcome.value);
+        origins.push(record);
       }
+    }
+    // The whole fetch at once, so the sessionizer can read its state ahead (processAll).
+    const results: ProcessResult[] = [];
+    state.sessionizer.processAll(decoded, now, origins, results);
+    const events: ClickEvent[] = [];
+    for (let i = 0; i < decoded.length; i++) {
+      const result = results[i] ?? 'invalid';
+      recordsTotal.inc({ outcome: result });
+      if (result === 'accepted') events.push(decoded[i] as ClickEvent);
     }
     if (events.length > 0) outputs.events(batch.partition, events);
     state.pendingFailed.push(...failed);

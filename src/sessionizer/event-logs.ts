@@ -161,6 +161,11 @@ export class EventLogs {
     return true;
   }
 
+  /** The first word of the slot's log (for reading ahead: see PartitionSessionizer.processAll). */
+  firstWord(slot: number): number {
+    return this.pool[this.blockOf(slot)] ?? 0;
+  }
+
   /** Whether an entry with this 40-bit fingerprint is in the log (whatever its time). */
   has(slot: number, fp: number, extra: number): boolean {
     const base = this.blockOf(slot);

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../core/index.js';
 import { sessionId } from './hash.js';
-import { clickEvent, HOUR, MINUTE, pushWatermark, setup, T0 } from './test-support.js';
+import type { ProcessResult } from './partition-sessionizer.js';
+import {
+  clickEvent,
+  generateStream,
+  HOUR,
+  MINUTE,
+  pushWatermark,
+  setup,
+  T0,
+  type Arrival,
+} from './test-support.js';
 
 describe('PartitionSessionizer: gaps and closes', () => {
   it('closes a session once the watermark has left the second of its last event + gap', () => {
@@ -202,5 +212,85 @@ describe('PartitionSessionizer: disorder and late data', () => {
     });
     expect(runs[0]).toEqual(runs[1]);
     expect(runs[0]?.length).toBeGreaterThan(6);
+  });
+});
+
+describe('PartitionSessionizer.processAll', () => {
+  /** Feeds `arrivals` in batches of the given sizes (cycled), each batch at its last arrival. */
+  function feed(arrivals: readonly Arrival[], sizes: readonly number[], batched: boolean) {
+    const { sessionizer, sink } = setup();
+    const results: ProcessResult[] = [];
+    for (let from = 0, b = 0; from < arrivals.length; b++) {
+      const batch = arrivals.slice(from, from + (sizes[b % sizes.length] ?? 1));
+      from += batch.length;
+      const now = batch[batch.length - 1]?.at ?? T0;
+      const events = batch.map((a) => a.event);
+      if (batched) sessionizer.processAll(events, now, undefined, results);
+      else for (const e of events) results.push(sessionizer.process(e, now));
+    }
+    return { sessionizer, sink, results };
+  }
+
+  it('gives what process() gives one event at a time: outputs, results and state', () => {
+    const arrivals = generateStream(11, {
+      visitors: 300,
+      visitsPerVisitor: 3,
+      spacing: [10_000, 20 * MINUTE],
+      maxDelay: 5 * MINUTE,
+      lateShare: 0.05,
+      lateDelay: [20 * MINUTE, 3 * HOUR],
+      duplicateShare: 0.1,
+      campaignShare: 0.2,
+      longVisitMs: 26 * HOUR,
+      gapMs: 30 * MINUTE,
+    });
+    // Batches across and within read-ahead groups of 64, the last one partial; the same
+    // batches (so the same processing times) one event at a time for comparison.
+    const sizes = [1, 63, 64, 65, 200, 7];
+    const one = feed(arrivals, sizes, false);
+    const all = feed(arrivals, sizes, true);
+    expect(all.results).toEqual(one.results);
+    expect(new Set(one.results)).toEqual(new Set(['accepted', 'duplicate', 'late']));
+    expect(all.sink.sessions).toEqual(one.sink.sessions);
+    expect(all.sink.failures).toEqual(one.sink.failures);
+    expect(all.sink.identities).toEqual(one.sink.identities);
+    expect(all.sessionizer.snapshot().equals(one.sessionizer.snapshot())).toBe(true);
+    const kinds = one.sink.sessions.map((o) => o.kind);
+    const accepted = one.results.filter((r) => r === 'accepted').length;
+    expect(kinds.filter((k) => k === 'update')).toHaveLength(accepted);
+    expect(kinds.filter((k) => k === 'closed').length).toBeGreaterThan(1000);
+  });
+
+  it('takes late and invalid events of new sites inside a batch as process() does', () => {
+    const late = clickEvent({ timestamp: T0, site: 'new-a', visitor: 'x' });
+    const onTime = clickEvent({ timestamp: T0 + 5 * HOUR, site: 'new-b', visitor: 'y' });
+    const invalid = clickEvent({ timestamp: Number.NaN, site: 'new-c', visitor: 'z' });
+    const first = clickEvent({ timestamp: T0 + 5 * HOUR });
+    const runs = [false, true].map((batched) => {
+      const { sessionizer, sink } = setup();
+      sessionizer.process(first, T0 + 5 * HOUR);
+      const results: ProcessResult[] = [];
+      const events = [late, invalid, onTime];
+      if (batched) sessionizer.processAll(events, T0 + 5 * HOUR, undefined, results);
+      else for (const e of events) results.push(sessionizer.process(e, T0 + 5 * HOUR));
+      return { results, snapshot: sessionizer.snapshot(), failed: sink.failures };
+    });
+    expect(runs[0]?.results).toEqual(['late', 'invalid', 'accepted']);
+    expect(runs[1]?.results).toEqual(runs[0]?.results);
+    expect(runs[1]?.failed.map((f) => f.reason)).toEqual(['late', 'invalid_timestamp']);
+    expect(runs[1]?.snapshot.equals(runs[0]?.snapshot ?? Buffer.alloc(0))).toBe(true);
+  });
+
+  it('hands each failed event the origin given for it', () => {
+    const { sessionizer, sink } = setup();
+    const events = [
+      clickEvent({ timestamp: T0 }),
+      clickEvent({ timestamp: Number.NaN, visitor: 'broken' }),
+    ];
+    const origins = [0, 1].map((offset) => ({ topic: 'events', partition: 3, offset }));
+    sessionizer.processAll(events, T0, origins);
+    expect(sink.failures.map((f) => [f.id, f.topic, f.partition, f.offset])).toEqual([
+      [events[1]?.id, 'events', 3, 1],
+    ]);
   });
 });

@@ -17,6 +17,15 @@ import type { SessionSink } from './sink.js';
 import { idOf } from './summary.js';
 
 const NONE = -1;
+/**
+ * Events whose state `processAll` reads ahead at a time. At a million open sessions an event's
+ * key-table bucket, session record, visitor string and event log are each a likely cache miss;
+ * touching a group's first, in a loop whose loads do not wait on each other, lets the CPU fetch
+ * them in parallel, and the group's lines still fit in cache when the events are processed.
+ * Measured at 1M open sessions (bench/sessionizer.ts, 8 paired runs): faster in all 8, by 2% to
+ * 30% (median ~10%); group sizes of 16 to 128 measured alike within the machine's noise.
+ */
+const READ_AHEAD = 64;
 
 export type { RecordOrigin };
 
@@ -57,6 +66,11 @@ export class PartitionSessionizer {
   private late = 0;
   /** The current event's visitor hash: one pass over the visitor id serves key and session id. */
   private readonly hash: VisitorHash = { a: 0, b: 0 };
+  /** Visitor hash lanes of the group `processAll` read ahead, by position in the group. */
+  private readonly aheadA = new Int32Array(READ_AHEAD);
+  private readonly aheadB = new Int32Array(READ_AHEAD);
+  /** What the read-ahead loads add up to, kept so the compiler cannot drop them. */
+  private touched = 0;
 
   constructor(options: SessionizerOptions | undefined, deps: SessionizerDeps) {
     this.config = resolveSessionizerConfig(options);
@@ -66,6 +80,63 @@ export class PartitionSessionizer {
 
   /** Takes one event; `now` is the processing time (for idle detection and failed events). */
   process(event: ClickEvent, now: number, origin?: RecordOrigin): ProcessResult {
+    return this.take(event, now, origin, hashVisitor(event.visitor, this.hash));
+  }
+
+  /**
+   * Takes a batch of events in order, as `process` one by one would (same state, same outputs),
+   * but reads each group's state ahead first (see READ_AHEAD): the way a consumer's fetch should
+   * come in. `origins[i]` is event i's record; `results`, when given, gets each event's result.
+   */
+  processAll(
+    events: readonly ClickEvent[],
+    now: number,
+    origins?: readonly RecordOrigin[],
+    results?: ProcessResult[],
+  ): void {
+    const hash = this.hash;
+    for (let from = 0; from < events.length; from += READ_AHEAD) {
+      const to = Math.min(events.length, from + READ_AHEAD);
+      this.readAhead(events, from, to);
+      for (let i = from; i < to; i++) {
+        hash.a = this.aheadA[i - from] ?? 0;
+        hash.b = this.aheadB[i - from] ?? 0;
+        const result = this.take(events[i] as ClickEvent, now, origins?.[i], hash);
+        results?.push(result);
+      }
+    }
+  }
+
+  /**
+   * Hashes events[from..to) into aheadA/aheadB and touches what processing them will read:
+   * each key's bucket, session records, visitor string (compared by find) and event logs. Reads
+   * only (not even a new site gets its id here); an event that changes the state does not make
+   * a later one's read-ahead wrong, at most less useful.
+   */
+  private readAhead(events: readonly ClickEvent[], from: number, to: number): void {
+    const s = this.state;
+    const hash = this.hash;
+    let touched = 0;
+    for (let i = from; i < to; i++) {
+      const event = events[i] as ClickEvent;
+      hashVisitor(event.visitor, hash);
+      this.aheadA[i - from] = hash.a;
+      this.aheadB[i - from] = hash.b;
+      for (let slot = s.peekHead(event.site, event.visitor, hash); slot !== NONE;) {
+        touched += s.logs.firstWord(slot);
+        slot = s.store.next(slot);
+      }
+    }
+    this.touched = touched;
+  }
+
+  /** `process` with the visitor's hash already taken. */
+  private take(
+    event: ClickEvent,
+    now: number,
+    origin: RecordOrigin | undefined,
+    hash: VisitorHash,
+  ): ProcessResult {
     const s = this.state;
     const { store, config } = s;
     if (now > s.lastArrival) s.lastArrival = now;
@@ -81,7 +152,6 @@ export class PartitionSessionizer {
       return 'late';
     }
 
-    const hash = hashVisitor(event.visitor, this.hash);
     const head = s.head(event.site, event.visitor, hash);
     let prev = NONE;
     let next = head;

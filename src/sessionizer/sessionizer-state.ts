@@ -77,6 +77,12 @@ export class SessionizerState {
     return this.keys.find(siteId, visitor, bucket);
   }
 
+  /** `head` for reading ahead: never assigns a site id (-1 for a site not seen yet). */
+  peekHead(site: string, visitor: string, hash: VisitorHash): number {
+    const siteId = site === this.lastSite ? this.lastSiteId : this.sites.lookup(site);
+    return siteId < 0 ? NONE : this.keys.find(siteId, visitor, keyHashOf(hash, siteId));
+  }
+
   /** Key-table hash of the slot's key. */
   keyHashOf(slot: number): number {
     return this.store.hash(slot);
