@@ -389,8 +389,8 @@ async function benchMode(mode: Mode, brokers: string): Promise<ModeFigures> {
   try {
     // Warm-up: JIT, heap, connection pool, Kafka producer connection and metadata.
     for (const name of names) {
-      for (let sent = 0; sent < WARMUP_REQUESTS; sent += REQUESTS_PER_RUN) {
-        await measureLoad(loads[name], `w${sent}-${name}-${tag}`);
+      for (let sent = 0; sent < WARMUP_REQUESTS;) {
+        sent += (await measureLoad(loads[name], `w${sent}-${name}-${tag}`)).requests;
       }
     }
     const samples = {
@@ -400,7 +400,7 @@ async function benchMode(mode: Mode, brokers: string): Promise<ModeFigures> {
     };
     for (let run = 0; run < RUNS; run++) {
       for (const name of names)
-        samples[name].push(await measureLoad(loads[name], `r${run}-${tag}`));
+        samples[name].push(await measureLoad(loads[name], `r${run}-${name}-${tag}`));
     }
     for (const shape of ['browser', 'server'] as const) {
       for (const s of samples[shape]) {
