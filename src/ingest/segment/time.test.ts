@@ -71,6 +71,29 @@ describe('resolveEventTime', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.code).toBe('invalid_timestamp');
   });
+
+  it('corrects each event by its own sentAt when batches with different clocks interleave', () => {
+    // The event and sent times are cached apart (the last text each): the cached values must
+    // never answer for another text, whatever the order of the calls.
+    const random = mulberry32(7);
+    const clocks = [0, 2 * DAY, -30 * DAY, 5_000];
+    for (let i = 0; i < 2_000; i++) {
+      const skew = clocks[Math.floor(random() * clocks.length)] ?? 0;
+      const age = Math.floor(random() * HOUR);
+      const same = random() < 0.3;
+      const fields = {
+        timestamp: iso(received + skew - (same ? 0 : age)),
+        sentAt: iso(received + skew),
+      };
+      const result = resolveEventTime(fields, received);
+      expect(result.ok).toBe(true);
+      if (!result.ok) continue;
+      expect(result.value.timestamp).toBe(received - (same ? 0 : age));
+      expect(result.value.clockSkewMs).toBe(received - (received + skew));
+      expect(result.value.sentAt).toBe(received + skew);
+      expect(parseTime(fields.timestamp)).toBe(received + skew - (same ? 0 : age));
+    }
+  });
 });
 
 describe('parseTime', () => {

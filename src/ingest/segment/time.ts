@@ -9,9 +9,28 @@ export interface EventTime {
   readonly futureClamped: boolean;
 }
 
-// The last string read and its time: a batch's events share the batch's sentAt.
-let lastText = '';
-let lastTime = Number.NaN;
+/**
+ * The last text one caller parsed and its time. A batch's events share the batch's sentAt but
+ * each has its own timestamp, so event times and sent times keep apart caches: with one, every
+ * timestamp would evict the sentAt and each event would parse it again.
+ */
+class LastParsed {
+  private text = '';
+  private time = Number.NaN;
+
+  parse(value: unknown): number {
+    if (typeof value !== 'string' || value === '') return Number.NaN;
+    if (value === this.text) return this.time;
+    const fast = parseUtcIso(value);
+    const time = fast >= 0 ? fast : Date.parse(value);
+    this.text = value;
+    this.time = time;
+    return time;
+  }
+}
+
+const eventTimes = new LastParsed();
+const sentTimes = new LastParsed();
 
 /**
  * ISO 8601 (or anything Date.parse reads) to ms; NaN when unreadable.
@@ -21,13 +40,7 @@ let lastTime = Number.NaN;
  * other form, or a field out of range, goes to Date.parse, so the answers are Date.parse's.
  */
 export function parseTime(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return Number.NaN;
-  if (value === lastText) return lastTime;
-  const fast = parseUtcIso(value);
-  const time = fast >= 0 ? fast : Date.parse(value);
-  lastText = value;
-  lastTime = time;
-  return time;
+  return eventTimes.parse(value);
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -121,7 +134,7 @@ export function resolveEventTime(
     return fail('invalid_timestamp', `timestamp ${JSON.stringify(given)} is not an ISO 8601 time`);
   }
   const hasSentAt = fields.sentAt !== undefined && fields.sentAt !== null;
-  const sentAt = hasSentAt ? parseTime(fields.sentAt) : Number.NaN;
+  const sentAt = hasSentAt ? sentTimes.parse(fields.sentAt) : Number.NaN;
   if (hasSentAt && Number.isNaN(sentAt)) {
     return fail(
       'invalid_timestamp',
