@@ -18,6 +18,10 @@
  * - Peer, same server and same load shape: a trivial fastify route taking one small JSON POST,
  *   measured in rounds with the batches (see benchMode), so each share of its rate compares
  *   runs taken side by side.
+ * - Floor (embedded runs only): a fastify route that reads the browser batches as the collector
+ *   does (a buffer), JSON.parses them and answers as small a body, nothing else: the most a
+ *   collector that parses with JSON.parse reaches on this stack, so the share of it the
+ *   collector reaches is what its own work (validation, logging, answering) costs.
  *
  * Figures are medians of several runs after a warm-up (WARMUP_REQUESTS). Wall-clock events/s is reported too;
  * on a 2-core machine it is bounded by the load generator sharing the cores.
@@ -125,6 +129,17 @@ async function serve(mode: Mode, brokers: readonly string[]): Promise<void> {
   });
   // The peer: fastify's own JSON parsing and reply for one small POST, nothing else.
   app.post('/peer', async (req) => ({ ok: true, got: typeof req.body }));
+  // The floor: the collector's body handling without the collector (see the file comment).
+  await app.register(async (floor) => {
+    floor.removeAllContentTypeParsers();
+    floor.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 500_000 }, (_req, body, done) =>
+      done(null, body),
+    );
+    floor.post('/floor', async (req) => {
+      const body = JSON.parse((req.body as Buffer).toString('utf8')) as { batch: unknown[] };
+      return { success: true, accepted: body.batch.length };
+    });
+  });
   app.get('/bench/cpu', async () => process.cpuUsage());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -335,6 +350,15 @@ interface ModeFigures {
     readonly wall: number;
     readonly samples: readonly RunFigures[];
   };
+  /** Embedded runs only: the floor (see the file comment). */
+  readonly floor?: {
+    readonly perCore: number;
+    /** Median over the rounds of the floor's requests/s/core over the peer's. */
+    readonly peerShare: number;
+    /** Median over the rounds of the browser batches' requests/s/core over the floor's. */
+    readonly browserShare: number;
+    readonly samples: readonly RunFigures[];
+  };
 }
 
 /** One kind of request the load sends: a shape of batch, or the peer's small POST. */
@@ -352,6 +376,13 @@ function batchLoad(shape: Shape): Load {
   };
 }
 
+/** The floor: the browser batches, to a route that only parses them (see the file comment). */
+const FLOOR_LOAD: Load = {
+  path: '/floor',
+  bodies: (run) => collectorBodies(run, REQUESTS_PER_RUN, 'browser'),
+  eventsOf: (answer) => (JSON.parse(answer.body) as { accepted: number }).accepted,
+};
+
 /** The peer: twice as many requests a run, as each is far cheaper. */
 const PEER_LOAD: Load = {
   path: '/peer',
@@ -362,28 +393,41 @@ const PEER_LOAD: Load = {
   eventsOf: () => 1,
 };
 
+const requestsPerCore = (s: RunFigures): number => s.requests / s.cpuSeconds;
+
+/** The median over the rounds of one load's requests/s/core over another's, same round. */
+function shareOf(samples: readonly RunFigures[], base: readonly RunFigures[]): number {
+  return median(samples.map((s, i) => requestsPerCore(s) / requestsPerCore(base[i] ?? s)));
+}
+
 function shapeFigures(samples: readonly RunFigures[], peer: readonly RunFigures[]): ShapeFigures {
-  const perCore = (s: RunFigures): number => s.requests / s.cpuSeconds;
   return {
     perCore: median(samples.map((s) => s.accepted / s.cpuSeconds)),
     wall: median(samples.map((s) => s.accepted / s.wallSeconds)),
-    requestsPerCore: median(samples.map(perCore)),
-    peerShare: median(samples.map((s, i) => perCore(s) / perCore(peer[i] ?? s))),
+    requestsPerCore: median(samples.map(requestsPerCore)),
+    peerShare: shareOf(samples, peer),
     samples,
   };
 }
 
 /**
  * Warms every load up, then measures them in rounds (a browser run, a server-SDK run, a peer
- * run, and again): this machine's speed drifts by up to 2x within an hour, so a ratio to the
- * peer is only meaningful between runs measured side by side.
+ * run, a floor run when embedded, and again): this machine's speed drifts by up to 2x within an
+ * hour, so a ratio to the peer or the floor is only meaningful between runs measured side by side.
  */
 async function benchMode(mode: Mode, brokers: string): Promise<ModeFigures> {
   const server = await startServer(mode, brokers);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const tag = randomBytes(3).toString('hex');
-  const loads = { browser: batchLoad('browser'), server: batchLoad('server'), peer: PEER_LOAD };
-  const names = ['browser', 'server', 'peer'] as const;
+  const loads = {
+    browser: batchLoad('browser'),
+    server: batchLoad('server'),
+    peer: PEER_LOAD,
+    floor: FLOOR_LOAD,
+  };
+  type LoadName = keyof typeof loads;
+  const names: readonly LoadName[] =
+    mode === 'memory' ? ['browser', 'server', 'peer', 'floor'] : ['browser', 'server', 'peer'];
   const measureLoad = (load: Load, run: string): Promise<RunFigures> =>
     measure(agent, server.base, load.path, load.bodies(run), load.eventsOf);
   try {
@@ -393,10 +437,11 @@ async function benchMode(mode: Mode, brokers: string): Promise<ModeFigures> {
         sent += (await measureLoad(loads[name], `w${sent}-${name}-${tag}`)).requests;
       }
     }
-    const samples = {
-      browser: [] as RunFigures[],
-      server: [] as RunFigures[],
-      peer: [] as RunFigures[],
+    const samples: Record<LoadName, RunFigures[]> = {
+      browser: [],
+      server: [],
+      peer: [],
+      floor: [],
     };
     for (let run = 0; run < RUNS; run++) {
       for (const name of names)
@@ -415,10 +460,20 @@ async function benchMode(mode: Mode, brokers: string): Promise<ModeFigures> {
       browser: shapeFigures(samples.browser, samples.peer),
       server: shapeFigures(samples.server, samples.peer),
       peer: {
-        perCore: median(samples.peer.map((s) => s.requests / s.cpuSeconds)),
+        perCore: median(samples.peer.map(requestsPerCore)),
         wall: median(samples.peer.map((s) => s.requests / s.wallSeconds)),
         samples: samples.peer,
       },
+      ...(samples.floor.length === 0
+        ? {}
+        : {
+            floor: {
+              perCore: median(samples.floor.map(requestsPerCore)),
+              peerShare: shareOf(samples.floor, samples.peer),
+              browserShare: shareOf(samples.browser, samples.floor),
+              samples: samples.floor,
+            },
+          }),
     };
   } finally {
     agent.destroy();
@@ -433,6 +488,8 @@ export async function run(): Promise<BenchResult> {
   const brokers = configured !== undefined && configured !== '' ? configured : DEFAULT_KAFKA;
   const embedded = await benchMode('memory', brokers);
   const kafka = await benchMode('kafka', brokers);
+  const floor = embedded.floor;
+  if (floor === undefined) throw new Error('the embedded runs measured no floor');
   // The share of the peer's request rate, and what it comes to at QUALITY.md's reference peer
   // (~20k req/s/core): a figure that does not move with the machine's speed.
   const share = (figures: ShapeFigures): string =>
@@ -441,12 +498,12 @@ export async function run(): Promise<BenchResult> {
     `(${round(figures.peerShare * REFERENCE_PEER * BATCH)} events/s/core at a ${REFERENCE_PEER} req/s/core peer)`;
   const samples = (figures: ShapeFigures): string =>
     figures.samples.map((s) => round(s.accepted / s.cpuSeconds)).join(', ');
-  const rate = (figures: ShapeFigures, note: string) => ({
+  const rate = (figures: ShapeFigures, note: string, more = '') => ({
     value: round(figures.perCore),
     unit: 'events/s/core',
     target: 150_000,
     better: 'higher' as const,
-    note: `${note}; median of ${RUNS} runs [${samples(figures)}]${share(figures)}`,
+    note: `${note}; median of ${RUNS} runs [${samples(figures)}]${share(figures)}${more}`,
   });
   return benchResult(
     'collector',
@@ -454,6 +511,7 @@ export async function run(): Promise<BenchResult> {
       collector_events_per_s_core: rate(
         embedded.browser,
         "embedded log; server CPU only; browser batches (one visitor's 20 events, no IP: one record)",
+        `; ${(100 * floor.browserShare).toFixed(0)}% of the floor's rate in the same rounds`,
       ),
       collector_events_per_s_core_server_sdk: rate(
         embedded.server,
@@ -485,6 +543,17 @@ export async function run(): Promise<BenchResult> {
         better: 'higher',
         note: `same server, trivial route, measured in rounds with the embedded runs; QUALITY.md quotes ~18-22k here; wall ${round(embedded.peer.wall)} req/s; beside the Kafka runs ${round(kafka.peer.perCore)} req/s/core`,
       },
+      floor_fastify_json_parse_req_per_s_core: {
+        value: round(floor.perCore),
+        unit: 'req/s/core',
+        better: 'higher',
+        note:
+          `same server, the browser batches to a route that only JSON.parses them and answers ` +
+          `(the most a collector parsing with JSON.parse reaches here); ` +
+          `${(100 * floor.peerShare).toFixed(0)}% of the peer's rate in the same rounds ` +
+          `(${round(floor.peerShare * REFERENCE_PEER * BATCH)} events/s/core at a ${REFERENCE_PEER} req/s/core peer); ` +
+          `the collector's browser batches run at ${(100 * floor.browserShare).toFixed(0)}% of it`,
+      },
     },
     {
       batch: BATCH,
@@ -495,6 +564,7 @@ export async function run(): Promise<BenchResult> {
         browser: embedded.browser.samples,
         server: embedded.server.samples,
         peer: embedded.peer.samples,
+        floor: floor.samples,
       },
       kafka: {
         browser: kafka.browser.samples,
