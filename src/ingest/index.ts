@@ -10,7 +10,14 @@ export {
   type EnrichmentInputs,
   type EventRejection,
 } from './segment/normalize.js';
-export { resolveEventTime, parseTime, type EventTime } from './segment/time.js';
+export {
+  resolveEventTime,
+  eventTimeAccepted,
+  parseTime,
+  parseTimeIn,
+  parseSentAt,
+  type EventTime,
+} from './segment/time.js';
 export {
   schemaError,
   isSegmentType,

@@ -100,10 +100,7 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
   const body = ctx.body;
   const first = passed[0];
   if (body !== undefined && first !== undefined && asOneRecord(passed, rejected, body.bytes)) {
-    const { country, ipPrefix } = ctx.geo(ctx.clientIp);
-    const meta = { site: ctx.site.id, receivedAt, country, ipPrefix };
-    const value = encodeBatchEnvelope(meta, body.text);
-    const record = { key: visitorKey(ctx.site.id, first.visitor), value };
+    const record = bodyRecord(ctx, first.visitor, receivedAt, body.text);
     return { records: [record], accepted: passed.length, failed, rejected };
   }
 
@@ -134,6 +131,21 @@ export function acceptEvents(events: readonly unknown[], ctx: AcceptContext): Ac
   }
   if (rejected.length > checkedRejections) inIndexOrder(rejected, failed);
   return { records, accepted: records.length, failed, rejected };
+}
+
+/**
+ * A batch body logged as it came, in one record (see acceptEvents): keyed by its one visitor,
+ * located by the connection's IP.
+ */
+export function bodyRecord(
+  ctx: Pick<AcceptContext, 'site' | 'clientIp' | 'geo'>,
+  visitor: string,
+  receivedAt: number,
+  text: string,
+): { key: string; value: string } {
+  const { country, ipPrefix } = ctx.geo(ctx.clientIp);
+  const meta = { site: ctx.site.id, receivedAt, country, ipPrefix };
+  return { key: visitorKey(ctx.site.id, visitor), value: encodeBatchEnvelope(meta, text) };
 }
 
 /** Rejections (and their failed events, pairwise) in the order of the events in the request. */

@@ -1,10 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { counter, histogram, isRetriable, type Clock, type Logger } from '../../core/index.js';
+import {
+  counter,
+  fail,
+  histogram,
+  isRetriable,
+  ok,
+  type Clock,
+  type Logger,
+  type Result,
+} from '../../core/index.js';
 import { normaliseOrigin, type SiteConfig } from '../../config/index.js';
 import { LIMITS, type TopicNames } from '../../ingest/index.js';
 import { httpError, type HttpErrorCode } from '../http-errors.js';
-import { acceptEvents, type GeoLookup } from './accept.js';
-import { decodeBody } from './body.js';
+import { acceptEvents, bodyRecord, type AcceptedBatch, type GeoLookup } from './accept.js';
+import { decodeBody, type BodyProblem } from './body.js';
+import { readBrowserBatch, type BrowserBatch } from './browser-batch.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 
 /** The part of the event log the collector needs. */
@@ -27,6 +37,17 @@ export interface CollectorOptions {
 }
 
 const SEGMENT_TYPES = ['track', 'page', 'screen', 'identify', 'alias', 'group'] as const;
+
+/** A request's events as the checks before acceptance need them, read either way. */
+interface RequestBody {
+  readonly events: number;
+  /** False when a batch request's `batch` is not an array. */
+  readonly isBatch: boolean;
+  /** The body's writeKey, else the first event's (the header's comes first). */
+  readonly writeKey: string | undefined;
+  /** Validates and encodes the events for the site: records, failed events, rejections. */
+  accept(site: SiteConfig): AcceptedBatch;
+}
 
 const acceptedTotal = counter(
   'pathcast_collector_events_total',
@@ -101,21 +122,21 @@ export async function collectorPlugin(
     // 401/403 to stop retrying, instead of seeing it as a network error.
     allowCors(request, reply);
     const headerKey = basicAuthUser(request.headers.authorization);
-    const raw = request.body;
-    const decoded = decodeBody(
-      Buffer.isBuffer(raw) ? raw : Buffer.alloc(0),
-      headerValue(request.headers['content-encoding']),
-      LIMITS.batchBytes,
-    );
-    if (!decoded.ok) return send(reply, decoded.code, { reason: decoded.reason });
-    const body = decoded.value.json;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return send(reply, 'invalid_body', { reason: 'the body must be a JSON object' });
-    }
-    const fields = body as Record<string, unknown>;
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const encoding = headerValue(request.headers['content-encoding']);
+    // A browser's batch is read without JSON.parse when that reader is sure of it
+    // (browser-batch.ts); any other body is parsed and validated event by event.
+    const receivedAt = options.clock.now();
+    const browser =
+      forcedType === undefined ? readBrowserBatch(raw, encoding, receivedAt) : undefined;
+    const read =
+      browser === undefined
+        ? readBody(raw, encoding, forcedType, request.ip)
+        : ok(browserBody(browser, receivedAt, request.ip));
+    if (!read.ok) return send(reply, read.code, { reason: read.reason });
+    const body = read.value;
 
-    const events: unknown[] = forcedType === undefined ? asArray(fields['batch']) : [fields];
-    const writeKey = headerKey ?? stringOr(fields['writeKey']) ?? firstWriteKey(events);
+    const writeKey = headerKey ?? body.writeKey;
     if (writeKey === undefined) return send(reply, 'missing_write_key');
     const site = byWriteKey.get(writeKey);
     if (site === undefined) return send(reply, 'invalid_write_key');
@@ -125,12 +146,13 @@ export async function collectorPlugin(
       return send(reply, 'origin_not_allowed', { origin });
     }
 
-    if (forcedType === undefined && !Array.isArray(fields['batch'])) {
+    if (!body.isBatch) {
       return send(reply, 'invalid_body', { reason: '"batch" must be an array of events' });
     }
-    if (events.length === 0) return send(reply, 'empty_batch');
-    if (events.length > LIMITS.batchEvents) {
-      return send(reply, 'too_many_events', { limit: LIMITS.batchEvents, received: events.length });
+    const events = body.events;
+    if (events === 0) return send(reply, 'empty_batch');
+    if (events > LIMITS.batchEvents) {
+      return send(reply, 'too_many_events', { limit: LIMITS.batchEvents, received: events });
     }
 
     if (site.respectDoNotTrack && optedOut(request)) {
@@ -138,30 +160,18 @@ export async function collectorPlugin(
       // Not a silent drop: the answer says that nothing was collected, and why.
       return reply
         .code(200)
-        .send({ success: true, accepted: 0, ignored: events.length, reason: 'do_not_track' });
+        .send({ success: true, accepted: 0, ignored: events, reason: 'do_not_track' });
     }
 
     if (limiter !== undefined) {
-      const wait = limiter.take(`${site.id}|${request.ip}`, events.length, options.clock.now());
+      const wait = limiter.take(`${site.id}|${request.ip}`, events, options.clock.now());
       if (wait > 0) {
         reply.header('retry-after', String(wait));
         return send(reply, 'rate_limited', { retryAfterSeconds: wait });
       }
     }
 
-    const batch = acceptEvents(events, {
-      site,
-      clientIp: request.ip,
-      sentAt: fields['sentAt'],
-      context: asObject(fields['context']),
-      forcedType,
-      body:
-        forcedType === undefined
-          ? { text: decoded.value.text, bytes: decoded.value.bytes }
-          : undefined,
-      geo: options.geo,
-      clock: options.clock,
-    });
+    const batch = body.accept(site);
 
     try {
       await Promise.all([
@@ -197,6 +207,57 @@ export async function collectorPlugin(
       only?.reason,
     );
   };
+
+  /** The general way: parse the body, then validate each event (acceptEvents). */
+  const readBody = (
+    raw: Buffer,
+    encoding: string | undefined,
+    forcedType: string | undefined,
+    clientIp: string,
+  ): Result<RequestBody, BodyProblem | 'invalid_body'> => {
+    const decoded = decodeBody(raw, encoding, LIMITS.batchBytes);
+    if (!decoded.ok) return decoded;
+    const json = decoded.value.json;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return fail('invalid_body', 'the body must be a JSON object');
+    }
+    const fields = json as Record<string, unknown>;
+    const events: unknown[] = forcedType === undefined ? asArray(fields['batch']) : [fields];
+    return ok({
+      events: events.length,
+      isBatch: forcedType !== undefined || Array.isArray(fields['batch']),
+      writeKey: stringOr(fields['writeKey']) ?? firstWriteKey(events),
+      accept: (site) =>
+        acceptEvents(events, {
+          site,
+          clientIp,
+          sentAt: fields['sentAt'],
+          context: asObject(fields['context']),
+          forcedType,
+          body:
+            forcedType === undefined
+              ? { text: decoded.value.text, bytes: decoded.value.bytes }
+              : undefined,
+          geo: options.geo,
+          clock: options.clock,
+        }),
+    });
+  };
+
+  /** A browser batch the reader vouched for: all its events valid, logged as its body. */
+  const browserBody = (batch: BrowserBatch, receivedAt: number, clientIp: string): RequestBody => ({
+    events: batch.events,
+    isBatch: true,
+    writeKey: batch.writeKey,
+    accept: (site) => ({
+      records: [
+        bodyRecord({ site, clientIp, geo: options.geo }, batch.visitor, receivedAt, batch.text),
+      ],
+      accepted: batch.events,
+      failed: [],
+      rejected: [],
+    }),
+  });
 
   app.post('/v1/batch', (request, reply) => handle(request, reply, undefined));
   for (const type of SEGMENT_TYPES) {

@@ -45,25 +45,35 @@ export function parseTime(value: unknown): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** `YYYY-MM-DDTHH:MM:SS[.f+]Z` (years 1000 on) to ms, or -1 for anything else. */
-function parseUtcIso(text: string): number {
-  const length = text.length;
-  if (length < 20 || text.charCodeAt(length - 1) !== 90 /* Z */) return -1;
+/**
+ * Like parseTime, for the characters [start, end) of a text, without cutting them out unless
+ * the form is not the usual one.
+ */
+export function parseTimeIn(text: string, start: number, end: number): number {
+  if (end <= start) return Number.NaN;
+  const fast = parseUtcIso(text, start, end);
+  return fast >= 0 ? fast : eventTimes.parse(text.slice(start, end));
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.f+]Z` (years 1000 on) in text[at, end) to ms, or -1 for anything else. */
+function parseUtcIso(text: string, at = 0, end = text.length): number {
+  const length = end - at;
+  if (length < 20 || text.charCodeAt(end - 1) !== 90 /* Z */) return -1;
   if (
-    text.charCodeAt(4) !== 45 ||
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 ||
-    text.charCodeAt(13) !== 58 ||
-    text.charCodeAt(16) !== 58
+    text.charCodeAt(at + 4) !== 45 ||
+    text.charCodeAt(at + 7) !== 45 ||
+    text.charCodeAt(at + 10) !== 84 ||
+    text.charCodeAt(at + 13) !== 58 ||
+    text.charCodeAt(at + 16) !== 58
   ) {
     return -1;
   }
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
+  const year = digits(text, at, 4);
+  const month = digits(text, at + 5, 2);
+  const day = digits(text, at + 8, 2);
+  const hour = digits(text, at + 11, 2);
+  const minute = digits(text, at + 14, 2);
+  const second = digits(text, at + 17, 2);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59) return -1;
   if (second < 0 || second > 59 || hour < 0 || minute < 0) return -1;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
@@ -71,9 +81,9 @@ function parseUtcIso(text: string): number {
   let ms = 0;
   if (length > 20) {
     // A fraction: '.' and at least one digit; the first three digits are milliseconds.
-    if (text.charCodeAt(19) !== 46 || length < 22) return -1;
+    if (text.charCodeAt(at + 19) !== 46 || length < 22) return -1;
     for (let i = 20; i < length - 1; i++) {
-      const d = text.charCodeAt(i) - 48;
+      const d = text.charCodeAt(at + i) - 48;
       if (d < 0 || d > 9) return -1;
       if (i < 23) ms += d * (i === 20 ? 100 : i === 21 ? 10 : 1);
     }
@@ -112,6 +122,48 @@ function digits(text: string, at: number, count: number): number {
   return value;
 }
 
+/** A sentAt to ms (NaN when unreadable), through the cache batches share (see LastParsed). */
+export function parseSentAt(value: unknown): number {
+  return sentTimes.parse(value);
+}
+
+/** Why resolveEventTime refuses times, or 'ok'. */
+type TimeProblem = 'ok' | 'unreadable' | 'unreadable_sent_at' | 'before_2000' | 'absurd_future';
+
+/**
+ * The checks of resolveEventTime on times already read: `raw` is the event's time (receivedAt
+ * when it has none), `sentAt` the client's send time; NaN where unreadable.
+ */
+function timeProblem(
+  raw: number,
+  hasTime: boolean,
+  sentAt: number,
+  hasSentAt: boolean,
+  receivedAt: number,
+): TimeProblem {
+  if (Number.isNaN(raw)) return 'unreadable';
+  if (hasSentAt && Number.isNaN(sentAt)) return 'unreadable_sent_at';
+  const corrected = raw + (hasTime && hasSentAt ? receivedAt - sentAt : 0);
+  if (corrected < TIME_LIMITS.minTimestampMs) return 'before_2000';
+  if (corrected > receivedAt + TIME_LIMITS.absurdFutureMs) return 'absurd_future';
+  return 'ok';
+}
+
+/**
+ * Whether resolveEventTime accepts these times, from times already read (parseTimeIn,
+ * parseSentAt; NaN where unreadable), without building its answer: for readers that only
+ * need the verdict.
+ */
+export function eventTimeAccepted(
+  raw: number,
+  hasTime: boolean,
+  sentAt: number,
+  hasSentAt: boolean,
+  receivedAt: number,
+): boolean {
+  return timeProblem(raw, hasTime, sentAt, hasSentAt, receivedAt) === 'ok';
+}
+
 /**
  * Event time in Segment's way: the client's clock is trusted for the order of its own events but
  * not for absolute time, so the event time is shifted by how far the client's clock was off when
@@ -130,27 +182,31 @@ export function resolveEventTime(
   const given = fields.timestamp ?? fields.originalTimestamp;
   const hasTime = given !== undefined && given !== null;
   const raw = hasTime ? parseTime(given) : receivedAt;
-  if (Number.isNaN(raw)) {
-    return fail('invalid_timestamp', `timestamp ${JSON.stringify(given)} is not an ISO 8601 time`);
-  }
   const hasSentAt = fields.sentAt !== undefined && fields.sentAt !== null;
-  const sentAt = hasSentAt ? sentTimes.parse(fields.sentAt) : Number.NaN;
-  if (hasSentAt && Number.isNaN(sentAt)) {
-    return fail(
-      'invalid_timestamp',
-      `sentAt ${JSON.stringify(fields.sentAt)} is not an ISO 8601 time`,
-    );
-  }
+  const sentAt = hasSentAt ? parseSentAt(fields.sentAt) : Number.NaN;
+  const problem = timeProblem(raw, hasTime, sentAt, hasSentAt, receivedAt);
   const skew = hasTime && hasSentAt ? receivedAt - sentAt : 0;
   const corrected = raw + skew;
-  if (corrected < TIME_LIMITS.minTimestampMs) {
-    return fail(
-      'invalid_timestamp',
-      `event time ${new Date(corrected).toISOString()} is before 2000`,
-    );
-  }
-  if (corrected > receivedAt + TIME_LIMITS.absurdFutureMs) {
-    return fail('invalid_timestamp', 'event time is more than a year after it was received');
+  switch (problem) {
+    case 'ok':
+      break;
+    case 'unreadable':
+      return fail(
+        'invalid_timestamp',
+        `timestamp ${JSON.stringify(given)} is not an ISO 8601 time`,
+      );
+    case 'unreadable_sent_at':
+      return fail(
+        'invalid_timestamp',
+        `sentAt ${JSON.stringify(fields.sentAt)} is not an ISO 8601 time`,
+      );
+    case 'before_2000':
+      return fail(
+        'invalid_timestamp',
+        `event time ${new Date(corrected).toISOString()} is before 2000`,
+      );
+    case 'absurd_future':
+      return fail('invalid_timestamp', 'event time is more than a year after it was received');
   }
   const clamp = corrected > receivedAt + TIME_LIMITS.maxFutureMs;
   return ok({
