@@ -10,6 +10,14 @@ export const LIMITS = {
   idChars: 256,
 } as const;
 
+/** Longest values of the event fields the schema bounds (schema.ts), characters. */
+export const FIELD_LIMITS = {
+  /** timestamp, originalTimestamp, sentAt, receivedAt. */
+  timeChars: 64,
+  /** A track event's name, a page's or screen's name and category. */
+  nameChars: 1024,
+} as const;
+
 /** Time sanity: how far event times may be from the receive time. */
 export const TIME_LIMITS = {
   /** Later than receivedAt + this is clamped to receivedAt and flagged. */

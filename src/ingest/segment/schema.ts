@@ -1,17 +1,21 @@
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { LIMITS } from './limits.js';
+import { FIELD_LIMITS, LIMITS } from './limits.js';
 
 /**
  * The Segment spec (https://segment.com/docs/connections/spec/) as TypeBox schemas. Only what
  * Pathcast reads is constrained; other fields pass through (`additionalProperties` allowed), as
  * Segment's own API accepts them.
+ *
+ * NOTE: the collector's reader of browser batches (gateway/collector/browser-batch.ts) applies
+ * these checks without JSON.parse; a change here needs the same change there (its differential
+ * test compares the two on edited events).
  */
 
 const Id = Type.String({ minLength: 1, maxLength: LIMITS.idChars });
 /** Segment SDKs send ids as strings; some server SDKs send numbers. Both are accepted. */
 const IdLike = Type.Union([Id, Type.Number()]);
-const Time = Type.String({ minLength: 1, maxLength: 64 });
+const Time = Type.String({ minLength: 1, maxLength: FIELD_LIMITS.timeChars });
 /**
  * Any JSON object (not an array, not null): context, properties, traits, integrations.
  *
@@ -37,22 +41,28 @@ const Common = {
 export const TrackEvent = Type.Object({
   ...Common,
   type: Type.Literal('track'),
-  event: Type.String({ minLength: 1, maxLength: 1024 }),
+  event: Type.String({ minLength: 1, maxLength: FIELD_LIMITS.nameChars }),
   properties: Type.Optional(Props),
 });
 
 export const PageEvent = Type.Object({
   ...Common,
   type: Type.Literal('page'),
-  name: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-  category: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  name: Type.Optional(
+    Type.Union([Type.String({ maxLength: FIELD_LIMITS.nameChars }), Type.Null()]),
+  ),
+  category: Type.Optional(
+    Type.Union([Type.String({ maxLength: FIELD_LIMITS.nameChars }), Type.Null()]),
+  ),
   properties: Type.Optional(Props),
 });
 
 export const ScreenEvent = Type.Object({
   ...Common,
   type: Type.Literal('screen'),
-  name: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  name: Type.Optional(
+    Type.Union([Type.String({ maxLength: FIELD_LIMITS.nameChars }), Type.Null()]),
+  ),
   properties: Type.Optional(Props),
 });
 
