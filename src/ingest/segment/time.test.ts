@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../core/index.js';
-import { parseTime, resolveEventTime } from './time.js';
+import {
+  eventTimeAccepted,
+  parseSentAt,
+  parseTime,
+  parseTimeIn,
+  resolveEventTime,
+} from './time.js';
 
 const received = Date.parse('2026-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -102,6 +108,10 @@ describe('parseTime', () => {
     expect([text, parseTime(text)]).toEqual([text, Date.parse(text)]);
     // Asked again (the one-entry memo), the same answer.
     expect([text, parseTime(text)]).toEqual([text, Date.parse(text)]);
+    // Read in place inside a longer text, the same answer.
+    const around = `{"timestamp":"${text}","x":1}`;
+    const at = around.indexOf(text);
+    expect([text, parseTimeIn(around, at, at + text.length)]).toEqual([text, Date.parse(text)]);
   };
 
   it.each([
@@ -162,5 +172,44 @@ describe('parseTime', () => {
     for (const value of [undefined, null, 0, 1_767_225_600_000, '', {}, []]) {
       expect(parseTime(value)).toBeNaN();
     }
+  });
+});
+
+describe('eventTimeAccepted', () => {
+  it('gives the verdict of resolveEventTime, from the times read apart', () => {
+    const random = mulberry32(11);
+    const times = [
+      undefined,
+      null,
+      '',
+      'soon',
+      iso(received),
+      iso(received - 3 * DAY),
+      iso(received + 22 * HOUR),
+      iso(received + 30 * DAY),
+      iso(received + 400 * DAY),
+      '1999-12-31T23:59:59.999Z',
+      '2000-01-01T00:00:00Z',
+      '2026-06-01T14:00:00+02:00',
+    ];
+    const pick = () => times[Math.floor(random() * times.length)];
+    const verdicts = { true: 0, false: 0 };
+    for (let i = 0; i < 3_000; i++) {
+      const fields = { timestamp: pick(), originalTimestamp: pick(), sentAt: pick() };
+      const given = fields.timestamp ?? fields.originalTimestamp;
+      const hasTime = given !== undefined && given !== null;
+      const hasSentAt = fields.sentAt !== undefined && fields.sentAt !== null;
+      const verdict = eventTimeAccepted(
+        hasTime ? parseTime(given) : received,
+        hasTime,
+        hasSentAt ? parseSentAt(fields.sentAt) : Number.NaN,
+        hasSentAt,
+        received,
+      );
+      expect([fields, verdict]).toEqual([fields, resolveEventTime(fields, received).ok]);
+      verdicts[verdict ? 'true' : 'false']++;
+    }
+    expect(verdicts.true).toBeGreaterThan(300);
+    expect(verdicts.false).toBeGreaterThan(300);
   });
 });
