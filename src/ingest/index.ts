@@ -21,6 +21,7 @@ export {
 export {
   schemaError,
   isSegmentType,
+  SEGMENT_TYPES,
   type SegmentEvent,
   type SegmentType,
 } from './segment/schema.js';

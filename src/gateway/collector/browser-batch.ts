@@ -1,10 +1,11 @@
 import {
   FIELD_LIMITS,
   LIMITS,
+  SEGMENT_TYPES,
   eventTimeAccepted,
-  isSegmentType,
   parseSentAt,
   parseTimeIn,
+  type SegmentType,
 } from '../../ingest/index.js';
 
 /**
@@ -324,7 +325,7 @@ function readEvent(s: string, p: number): number {
   if (s.charCodeAt(p) === CLOSE_BRACE) return p + 1;
   const { kinds, starts, ends } = fields;
   for (;;) {
-    const keyEnd = stringEnd(s, p);
+    const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
     if (keyEnd === FAIL) return FAIL;
     const field = fieldAt(s, p + 1, keyEnd);
     p = keyEnd + 1;
@@ -336,7 +337,7 @@ function readEvent(s: string, p: number): number {
       if (kinds[field] !== ABSENT) return FAIL; // repeated: JSON.parse keeps the last; not ours to judge
       const c = s.charCodeAt(p);
       if (c === QUOTE) {
-        const end = stringEnd(s, p);
+        const end = s.indexOf('"', p + 1);
         if (end === FAIL) return FAIL;
         kinds[field] = STRING;
         starts[field] = p + 1;
@@ -382,7 +383,7 @@ function readContext(s: string, p: number): number {
   p++;
   if (s.charCodeAt(p) === CLOSE_BRACE) return p + 1;
   for (;;) {
-    const keyEnd = stringEnd(s, p);
+    const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
     if (keyEnd === FAIL) return FAIL;
     if (keyEnd - p === 3 && s.startsWith('ip', p + 1)) fields.contextIp = true;
     p = keyEnd + 1;
@@ -416,8 +417,8 @@ function checkEvent(): string | undefined {
   const { kinds } = fields;
   if (fields.contextIp) return undefined;
   if (kinds[F.type] !== STRING) return undefined;
-  const type = fields.text(F.type);
-  if (!isSegmentType(type)) return undefined;
+  const type = typeAt(fields.body, fields.starts[F.type]!, fields.ends[F.type]!);
+  if (type === undefined) return undefined;
   if (!optionalString(F.messageId, 0, LIMITS.idChars)) return undefined;
   if (!nullableString(F.anonymousId, 1, LIMITS.idChars)) return undefined;
   if (!nullableString(F.userId, 1, LIMITS.idChars)) return undefined;
@@ -434,7 +435,15 @@ function checkEvent(): string | undefined {
   return anonymousId ?? `user:${userId ?? ''}`;
 }
 
-function typeFieldsValid(type: string): boolean {
+/** The event type spelled by s[start, end), without cutting it out; undefined for no type. */
+function typeAt(s: string, start: number, end: number): SegmentType | undefined {
+  for (const type of SEGMENT_TYPES) {
+    if (type.length === end - start && s.startsWith(type, start)) return type;
+  }
+  return undefined;
+}
+
+function typeFieldsValid(type: SegmentType): boolean {
   switch (type) {
     case 'track':
       return requiredString(F.event, 1, NAME_CHARS) && optionalObject(F.properties);
@@ -455,8 +464,6 @@ function typeFieldsValid(type: string): boolean {
       );
     case 'group':
       return requiredString(F.groupId, 1, LIMITS.idChars) && optionalObject(F.traits);
-    default:
-      return false;
   }
 }
 
@@ -543,7 +550,7 @@ function skipValue(s: string, p: number): number {
     // A value starts at p.
     const c = s.charCodeAt(p);
     if (c === QUOTE) {
-      const end = stringEnd(s, p);
+      const end = s.indexOf('"', p + 1);
       if (end === FAIL) return FAIL;
       p = end + 1;
     } else if (c === OPEN_BRACE) {
@@ -594,7 +601,7 @@ function skipValue(s: string, p: number): number {
 
 /** `"key" :` at `p`; the position of the value after it, or FAIL. */
 function memberValue(s: string, p: number): number {
-  const keyEnd = stringEnd(s, p);
+  const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
   if (keyEnd === FAIL) return FAIL;
   p = keyEnd + 1;
   if (s.charCodeAt(p) !== COLON) return FAIL;

@@ -10,7 +10,7 @@ import {
   type Result,
 } from '../../core/index.js';
 import { normaliseOrigin, type SiteConfig } from '../../config/index.js';
-import { LIMITS, type TopicNames } from '../../ingest/index.js';
+import { LIMITS, SEGMENT_TYPES, type TopicNames } from '../../ingest/index.js';
 import { httpError, type HttpErrorCode } from '../http-errors.js';
 import { acceptEvents, bodyRecord, type AcceptedBatch, type GeoLookup } from './accept.js';
 import { decodeBody, type BodyProblem } from './body.js';
@@ -35,8 +35,6 @@ export interface CollectorOptions {
   /** Per-source limit; false turns it off (benchmarks). */
   readonly rateLimit: RateLimitOptions | false;
 }
-
-const SEGMENT_TYPES = ['track', 'page', 'screen', 'identify', 'alias', 'group'] as const;
 
 /** A request's events as the checks before acceptance need them, read either way. */
 interface RequestBody {

@@ -115,6 +115,9 @@ const byType = {
 
 export type SegmentType = keyof typeof byType;
 
+/** The event types, as the single-event routes and readers of events name them. */
+export const SEGMENT_TYPES = Object.keys(byType) as readonly SegmentType[];
+
 export function isSegmentType(value: unknown): value is SegmentType {
   return typeof value === 'string' && Object.hasOwn(byType, value);
 }
