@@ -101,24 +101,24 @@ for (let i = 0; i < FIELDS.length; i++) {
   (BY_LENGTH[length] ??= []).push(i);
 }
 
-const TIME_CHARS = FIELD_LIMITS.timeChars;
-const NAME_CHARS = FIELD_LIMITS.nameChars;
-
 /**
- * One event's known fields, reused from event to event: what each held, and where a string's
- * characters are in the body (cut out only when needed).
+ * Known fields of one object, reused: what each held, and where a string's characters are in
+ * the body (cut out only when needed).
  */
-class EventFields {
-  readonly kinds = new Uint8Array(FIELDS.length);
-  readonly starts = new Int32Array(FIELDS.length);
-  readonly ends = new Int32Array(FIELDS.length);
-  /** Whether the context object has an `ip` key. */
-  contextIp = false;
+class KnownFields {
+  readonly kinds: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
   body = '';
+
+  constructor(count: number) {
+    this.kinds = new Uint8Array(count);
+    this.starts = new Int32Array(count);
+    this.ends = new Int32Array(count);
+  }
 
   reset(body: string): void {
     this.kinds.fill(ABSENT);
-    this.contextIp = false;
     this.body = body;
   }
 
@@ -138,7 +138,26 @@ class EventFields {
   }
 }
 
+/** One event's known fields (FIELDS), and whether its context has an `ip` key. */
+class EventFields extends KnownFields {
+  contextIp = false;
+
+  constructor() {
+    super(FIELDS.length);
+  }
+
+  override reset(body: string): void {
+    super.reset(body);
+    this.contextIp = false;
+  }
+}
+
 const fields = new EventFields();
+
+/** The body's own known fields. */
+const BODY_SENT_AT = 0;
+const BODY_WRITE_KEY = 1;
+const bodyFields = new KnownFields(2);
 
 /**
  * The batch, or undefined when the general path must read it (see the file comment).
@@ -188,10 +207,7 @@ function readBody(s: string, bytes: number, receivedAt: number): BrowserBatch | 
   if (s.charCodeAt(0) !== OPEN_BRACE) return undefined;
   let p = 1;
   let events: Events | undefined;
-  let sentAtKind = ABSENT;
-  let sentAt = '';
-  let writeKeyKind = ABSENT;
-  let writeKey = '';
+  bodyFields.reset(s);
   if (s.charCodeAt(p) === CLOSE_BRACE) return undefined;
   for (;;) {
     const keyEnd = stringEnd(s, p);
@@ -207,31 +223,9 @@ function readBody(s: string, bytes: number, receivedAt: number): BrowserBatch | 
       events = { count: 0, visitor: '', firstWriteKey: undefined };
       p = readEvents(s, p, events);
     } else if (keyLength === 6 && s.startsWith('sentAt', keyStart)) {
-      if (sentAtKind !== ABSENT) return undefined;
-      if (c === QUOTE) {
-        const end = stringEnd(s, p);
-        if (end === FAIL) return undefined;
-        sentAtKind = STRING;
-        sentAt = s.slice(p + 1, end);
-        p = end + 1;
-      } else if (c === LOWER_N) {
-        sentAtKind = NULL;
-        p = literal(s, p, 'null');
-      } else {
-        return undefined;
-      }
+      p = readKnown(s, p, bodyFields, BODY_SENT_AT);
     } else if (keyLength === 8 && s.startsWith('writeKey', keyStart)) {
-      if (writeKeyKind !== ABSENT) return undefined;
-      writeKeyKind = OTHER;
-      if (c === QUOTE) {
-        const end = stringEnd(s, p);
-        if (end === FAIL) return undefined;
-        writeKeyKind = STRING;
-        writeKey = s.slice(p + 1, end);
-        p = end + 1;
-      } else {
-        p = skipValue(s, p);
-      }
+      p = readKnown(s, p, bodyFields, BODY_WRITE_KEY);
     } else if (keyLength === 7 && s.startsWith('context', keyStart)) {
       // A batch context is merged under each event's: the general path's work.
       return undefined;
@@ -245,9 +239,12 @@ function readBody(s: string, bytes: number, receivedAt: number): BrowserBatch | 
     p++;
   }
   if (p + 1 !== s.length || events === undefined) return undefined;
+  // A sentAt that is neither a string nor null: the general path refuses it.
+  const sentAtKind = bodyFields.kinds[BODY_SENT_AT];
+  if (sentAtKind !== ABSENT && sentAtKind !== NULL && sentAtKind !== STRING) return undefined;
   // The times last: the batch's sentAt, which the events' default to, may come after them.
   const batchHasSentAt = sentAtKind === STRING;
-  const batchSentAt = batchHasSentAt ? parseSentAt(sentAt) : Number.NaN;
+  const batchSentAt = batchHasSentAt ? parseSentAt(bodyFields.text(BODY_SENT_AT)) : Number.NaN;
   for (let i = 0; i < events.count; i++) {
     const hasTime = times.has[i] === 1;
     const ownSentAt = times.hasSentAt[i] === 1;
@@ -260,7 +257,10 @@ function readBody(s: string, bytes: number, receivedAt: number): BrowserBatch | 
     );
     if (!accepted) return undefined;
   }
-  const bodyKey = writeKeyKind === STRING && writeKey !== '' ? writeKey : undefined;
+  const bodyKey =
+    bodyFields.kinds[BODY_WRITE_KEY] === STRING && bodyFields.length(BODY_WRITE_KEY) > 0
+      ? bodyFields.text(BODY_WRITE_KEY)
+      : undefined;
   return {
     text: s,
     bytes,
@@ -323,7 +323,6 @@ function readEvent(s: string, p: number): number {
   if (s.charCodeAt(p) !== OPEN_BRACE) return FAIL;
   p++;
   if (s.charCodeAt(p) === CLOSE_BRACE) return p + 1;
-  const { kinds, starts, ends } = fields;
   for (;;) {
     const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
     if (keyEnd === FAIL) return FAIL;
@@ -331,29 +330,8 @@ function readEvent(s: string, p: number): number {
     p = keyEnd + 1;
     if (s.charCodeAt(p) !== COLON) return FAIL;
     p++;
-    if (field === FAIL) {
-      p = skipValue(s, p);
-    } else {
-      if (kinds[field] !== ABSENT) return FAIL; // repeated: JSON.parse keeps the last; not ours to judge
-      const c = s.charCodeAt(p);
-      if (c === QUOTE) {
-        const end = s.indexOf('"', p + 1);
-        if (end === FAIL) return FAIL;
-        kinds[field] = STRING;
-        starts[field] = p + 1;
-        ends[field] = end;
-        p = end + 1;
-      } else if (c === LOWER_N) {
-        kinds[field] = NULL;
-        p = literal(s, p, 'null');
-      } else if (c === OPEN_BRACE) {
-        kinds[field] = OBJECT;
-        p = field === F.context ? readContext(s, p) : skipValue(s, p);
-      } else {
-        kinds[field] = OTHER;
-        p = skipValue(s, p);
-      }
-    }
+    if (field === FAIL) p = skipValue(s, p);
+    else p = readKnown(s, p, fields, field, field === F.context ? readContext : skipValue);
     if (p === FAIL) return FAIL;
     const next = s.charCodeAt(p);
     if (next === CLOSE_BRACE) return p + 1;
@@ -376,6 +354,37 @@ function readTimes(i: number): void {
   const hasSentAt = kinds[F.sentAt] === STRING;
   times.hasSentAt[i] = hasSentAt ? 1 : 0;
   times.sentAt[i] = hasSentAt ? parseSentAt(fields.text(F.sentAt)) : Number.NaN;
+}
+
+/**
+ * The value at `p` of a known field into `into`: what it held, and a string's position; an
+ * object goes through `readObject`. The position after it, or FAIL, also for a field read twice
+ * (JSON.parse keeps the last one; the general path judges that).
+ */
+function readKnown(
+  s: string,
+  p: number,
+  into: KnownFields,
+  field: number,
+  readObject: (s: string, p: number) => number = skipValue,
+): number {
+  const { kinds } = into;
+  if (kinds[field] !== ABSENT) return FAIL;
+  const c = s.charCodeAt(p);
+  if (c === QUOTE) {
+    const end = s.indexOf('"', p + 1);
+    if (end === FAIL) return FAIL;
+    kinds[field] = STRING;
+    into.starts[field] = p + 1;
+    into.ends[field] = end;
+    return end + 1;
+  }
+  if (c === LOWER_N) {
+    kinds[field] = NULL;
+    return literal(s, p, 'null');
+  }
+  kinds[field] = c === OPEN_BRACE ? OBJECT : OTHER;
+  return c === OPEN_BRACE ? readObject(s, p) : skipValue(s, p);
 }
 
 /** The context object at `p`, noting whether it has an `ip` key. */
@@ -423,7 +432,7 @@ function checkEvent(): string | undefined {
   if (!nullableString(F.anonymousId, 1, LIMITS.idChars)) return undefined;
   if (!nullableString(F.userId, 1, LIMITS.idChars)) return undefined;
   for (const time of [F.timestamp, F.originalTimestamp, F.sentAt, F.receivedAt]) {
-    if (!nullableString(time, 1, TIME_CHARS)) return undefined;
+    if (!nullableString(time, 1, FIELD_LIMITS.timeChars)) return undefined;
   }
   if (!optionalObject(F.context) || !optionalObject(F.integrations)) return undefined;
   if (!optionalString(F.writeKey, 0, Number.POSITIVE_INFINITY)) return undefined;
@@ -446,15 +455,15 @@ function typeAt(s: string, start: number, end: number): SegmentType | undefined 
 function typeFieldsValid(type: SegmentType): boolean {
   switch (type) {
     case 'track':
-      return requiredString(F.event, 1, NAME_CHARS) && optionalObject(F.properties);
+      return requiredString(F.event, 1, FIELD_LIMITS.nameChars) && optionalObject(F.properties);
     case 'page':
       return (
-        nullableString(F.name, 0, NAME_CHARS) &&
-        nullableString(F.category, 0, NAME_CHARS) &&
+        nullableString(F.name, 0, FIELD_LIMITS.nameChars) &&
+        nullableString(F.category, 0, FIELD_LIMITS.nameChars) &&
         optionalObject(F.properties)
       );
     case 'screen':
-      return nullableString(F.name, 0, NAME_CHARS) && optionalObject(F.properties);
+      return nullableString(F.name, 0, FIELD_LIMITS.nameChars) && optionalObject(F.properties);
     case 'identify':
       return optionalObject(F.traits);
     case 'alias':
