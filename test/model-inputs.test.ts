@@ -96,6 +96,8 @@ describe('ModelInputsShipper', () => {
     expect(last.key).toBe('deltas.p1');
     const deltas = decoded(last);
     if (deltas.kind !== 'deltas') throw new Error('deltas expected');
+    // Its id: the instance, this shipper's run, the record's number (the trainer skips repeats).
+    expect(deltas.id).toMatch(/^p1\/[0-9a-f]{12}\/0$/);
     // start -> /home for both sessions.
     expect(deltas.deltas.pageFlow?.edges.weight[0]).toBe(2);
     ship(shipper, 3, false);

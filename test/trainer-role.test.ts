@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, systemClock } from '../src/core/index.js';
 import { MemoryEventLog, topicNames } from '../src/ingest/index.js';
 import {
+  SessionChains,
   SessionLabeller,
   createFeatureHasher,
   encodeModelInput,
@@ -133,6 +134,24 @@ function labelledAgain(n: number): LabelledSession {
   return labelled;
 }
 
+/**
+ * A count-delta record of one more session, with an id, as one produce that the broker took but
+ * answered with an error would leave it on the topic: twice.
+ */
+function deltasTwice(id: string): Array<{ key: string; value: Buffer }> {
+  const chains = new SessionChains(resolveTrainerConfig(OPTIONS));
+  const builder = new SessionBuilder({ id: `retried-${id}` });
+  builder.event({ at: 1, page: '/home' });
+  chains.add(builder.close().session);
+  const value = Buffer.from(
+    encodeModelInput({ kind: 'deltas', deltas: chains.exportDeltas(), id }),
+  );
+  return [
+    { key: 'deltas.retried', value },
+    { key: 'deltas.retried', value },
+  ];
+}
+
 async function snapshotWith(
   role: TrainerRole,
   what: string,
@@ -228,6 +247,42 @@ describe('TrainerRole (on the in-memory log)', () => {
     expect(served[served.length - 1]?.parts.updates).toBe(examples);
     unfollow();
   }, 30_000);
+
+  it('merges a count-delta record produced twice once, also after a handover', async () => {
+    const log = await memoryLog();
+    const quiet = { ...OPTIONS, publishIntervalMs: 3_600_000 };
+    const store = await snapshotStore(log, 'reader');
+    const savedSessions = async (): Promise<number | undefined> => {
+      const saved = await store.load(topics.modelInputs, `${GROUP}.trainer`, 0);
+      const state = saved === undefined ? undefined : decodeTrainerState(saved.state);
+      return state?.ok === true ? state.value.model.pageFlow.support(0) : undefined;
+    };
+    const first = await trainer(log, 'a', quiet);
+    await pollUntil('the role', () => (first.holds() ? true : undefined), { timeoutMs: 5_000 });
+    await log.produce(topics.modelInputs, deltasTwice('p1/0a0b0c/0'));
+    await pollUntil('both records read', () => (first.learntUpTo === 2 ? true : undefined), {
+      timeoutMs: 5_000,
+      describe: () => `role at ${first.learntUpTo}`,
+    });
+    await first.close(); // publishes and saves
+    expect(await savedSessions()).toBe(1);
+
+    // The next trainer resumes the ring: the same record again is skipped, a new id merged once.
+    const next = await trainer(log, 'b', quiet);
+    await pollUntil('the role taken', () => (next.holds() ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+    await log.produce(topics.modelInputs, [
+      ...deltasTwice('p1/0a0b0c/0'),
+      ...deltasTwice('p1/0a0b0c/1'),
+    ]);
+    await pollUntil('all six records read', () => (next.learntUpTo === 6 ? true : undefined), {
+      timeoutMs: 5_000,
+      describe: () => `role at ${next.learntUpTo}`,
+    });
+    await next.close();
+    expect(await savedSessions()).toBe(2);
+  });
 
   it('publishes and saves its last snapshot when it closes, with the offset it learnt up to', async () => {
     const log = await memoryLog();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   counter,
   toError,
@@ -60,10 +61,14 @@ interface PendingInput {
  * maxPending waiting records the oldest labelled sessions are dropped and counted (deltas are
  * kept: a lost delta would be a permanent hole in the counts).
  *
+ * Every deltas record carries an id of its own (this shipper's random run id and a sequence
+ * number), so one produced twice (a produce that failed after the broker had taken it, then
+ * retried) is merged once: the trainer skips an id it merged recently, as it skips sessions.
+ *
  * NOTE: inputs are not part of the partition checkpoints. A process that crashes ships again
  * the sessions its partitions replay (the trainer skips the ones it learnt recently) and their
- * counts in a later delta (counted twice), and loses the labels of prefixes sampled before the
- * crash of sessions still open then.
+ * counts in a later delta with a new id (counted twice), and loses the labels of prefixes
+ * sampled before the crash of sessions still open then.
  */
 export class ModelInputsShipper implements Lifecycle {
   private readonly deps: ModelInputsDeps;
@@ -77,6 +82,9 @@ export class ModelInputsShipper implements Lifecycle {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Unique to this shipper: a restarted process with the same instance id gets another. */
+  private readonly runId = randomBytes(6).toString('hex');
+  private deltaRecords = 0;
 
   constructor(deps: ModelInputsDeps, options: ModelInputsOptions = {}) {
     this.deps = deps;
@@ -132,7 +140,8 @@ export class ModelInputsShipper implements Lifecycle {
     if (this.closed) return;
     const deltas = this.deps.labeller.exportDeltas();
     if (isEmpty(deltas)) return;
-    const value = Buffer.from(encodeModelInput({ kind: 'deltas', deltas }));
+    const id = `${this.deps.instanceId}/${this.runId}/${this.deltaRecords++}`;
+    const value = Buffer.from(encodeModelInput({ kind: 'deltas', deltas, id }));
     this.enqueue({
       kind: 'deltas',
       record: { key: `deltas.${this.deps.instanceId}`, value },

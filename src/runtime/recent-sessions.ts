@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /**
  * The session ids the trainer learnt most recently, as 48-bit hashes in a ring of fixed
  * capacity, so that a labelled session shipped twice (a scoring process replaying its partition
- * from a checkpoint after a crash) is learnt once.
+ * from a checkpoint after a crash) is learnt once. The trainer keeps the ids of count-delta
+ * records here too (prefixed `deltas/`), so one produced twice is merged once.
  *
  * Limits: only the last `capacity` sessions are remembered, so a duplicate arriving after more
  * than `capacity` other sessions is learnt again (the default 200,000 covers minutes of closes

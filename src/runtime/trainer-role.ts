@@ -89,7 +89,8 @@ const PARTITION = 0;
  * saved as a checkpoint whose offset is the model-inputs offset it covers (with the
  * deduplication ring), and replays the inputs from there: every input is learnt once by the
  * model that a crash-free trainer would have built. Labelled sessions are learnt (a session id
- * learnt recently is skipped), count deltas merged. Every publishIntervalMs, and when it gives
+ * learnt recently is skipped), count deltas merged (a deltas record's id merged recently is
+ * skipped: the same ring). Every publishIntervalMs, and when it gives
  * the role up, it publishes a snapshot, saves it, then commits the offset (for lag only:
  * restores go by the snapshot's offset). Every process, this one included, serves the saved
  * snapshots through the models topic (model-follower.ts).
@@ -237,6 +238,11 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
     }
     const input = decoded.value;
     if (input.kind === 'deltas') {
+      // The same record produced twice (a retried produce) is merged once.
+      if (input.id !== undefined && !held.recent.add(`deltas/${input.id}`)) {
+        inputsConsumed.inc({ kind: 'deltas', outcome: 'duplicate' });
+        return;
+      }
       const merged = held.learner.mergeDeltas(input.deltas);
       inputsConsumed.inc({ kind: 'deltas', outcome: merged.ok ? 'learnt' : 'invalid' });
       if (!merged.ok) {

@@ -36,6 +36,24 @@ describe('model input codec', () => {
     expect(bytes.length).toBe(60);
   });
 
+  it('round-trips a deltas record’s id, and reads format 1 deltas (no id)', () => {
+    const input = deltasInput();
+    if (input.kind !== 'deltas') throw new Error('deltas expected');
+    const withId: ModelInput = { ...input, id: 'p1/0a1b2c3d4e5f/7' };
+    expect(decodeModelInput(encodeModelInput(withId))).toEqual({ ok: true, value: withId });
+    // Format 1 is format 2 without the trailing id (an empty one is a single 0 byte).
+    const current = encodeModelInput(input);
+    expect(current[4]).toBe(2);
+    expect(current[current.length - 1]).toBe(0);
+    const formatOne = current.slice(0, current.length - 1);
+    formatOne[4] = 1;
+    expect(decodeModelInput(formatOne)).toEqual({ ok: true, value: input });
+    // Format 1 has no id to read: the id's byte is trailing there.
+    const stale = Uint8Array.from(current);
+    stale[4] = 1;
+    expect(decodeModelInput(stale)).toMatchObject({ ok: false, code: 'model_input_invalid' });
+  });
+
   it('round-trips count deltas, one chain or both', () => {
     const both = deltasInput();
     expect(decodeModelInput(encodeModelInput(both))).toEqual({ ok: true, value: both });

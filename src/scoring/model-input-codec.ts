@@ -8,12 +8,21 @@ import type { LabelledPrefix, LabelledSession } from './session-labeller.js';
 /** What a scoring process ships to the trainer role: one record of the model-inputs topic. */
 export type ModelInput =
   | { readonly kind: 'labelled'; readonly session: LabelledSession }
-  | { readonly kind: 'deltas'; readonly deltas: Partial<MarkovDeltas> };
+  | {
+      readonly kind: 'deltas';
+      readonly deltas: Partial<MarkovDeltas>;
+      /**
+       * Unique to this record (its shipper's, see ModelInputsShipper): the trainer merges a
+       * deltas record with an id once, however often it is produced. Absent in format 1.
+       */
+      readonly id?: string;
+    };
 
 export type ModelInputErrorCode = 'model_input_invalid';
 
 const MAGIC = [0x50, 0x43, 0x4d, 0x49] as const; // "PCMI"
-const FORMAT_VERSION = 1;
+/** 2: a deltas record ends with its id. Records of format 1 are still read. */
+const FORMAT_VERSION = 2;
 const KIND_LABELLED = 1;
 const KIND_DELTAS = 2;
 const HAS_PAGE_FLOW = 1;
@@ -28,7 +37,8 @@ const MIN_PREFIX_BYTES = 3;
  *     hasher's order: a prediction sums the weights in this order, so learning from a decoded
  *     session is bit-for-bit learning from the original);
  *   deltas (2): flags u8 (1 page flow, 2 channels), then each present delta length-prefixed
- *     (markov-online's "PCMD" encoding).
+ *     (markov-online's "PCMD" encoding), then (format 2) the record's id (varint length + UTF-8;
+ *     empty for none).
  * A 30-feature prefix of a 2^20 model takes about 95 bytes.
  */
 export function encodeModelInput(input: ModelInput): Uint8Array {
@@ -57,6 +67,7 @@ export function encodeModelInput(input: ModelInput): Uint8Array {
     );
     if (pageFlow !== undefined) w.blob(encodeDelta(pageFlow));
     if (channels !== undefined) w.blob(encodeDelta(channels));
+    w.string(input.id ?? '');
   }
   return w.finish();
 }
@@ -69,14 +80,14 @@ export function decodeModelInput(bytes: Uint8Array): Result<ModelInput, ModelInp
   const r = new ByteReader(bytes);
   for (const byte of MAGIC) if (r.u8() !== byte) r.fail('not a model input (bad magic)');
   const format = r.u8();
-  if (r.problem === undefined && format !== FORMAT_VERSION) {
+  if (r.problem === undefined && format !== 1 && format !== FORMAT_VERSION) {
     r.fail(`unsupported format version ${format}`);
   }
   const kind = r.u8();
   let input: ModelInput | undefined;
   if (r.problem === undefined) {
     if (kind === KIND_LABELLED) input = readLabelled(r);
-    else if (kind === KIND_DELTAS) input = readDeltas(r);
+    else if (kind === KIND_DELTAS) input = readDeltas(r, format);
     else r.fail(`unknown kind ${kind}`);
   }
   if (r.problem === undefined && !r.atEnd) r.fail('trailing bytes');
@@ -118,15 +129,17 @@ function readLabelled(r: ByteReader): ModelInput | undefined {
   return { kind: 'labelled', session: { sessionId, bits, prefixes } };
 }
 
-function readDeltas(r: ByteReader): ModelInput | undefined {
+function readDeltas(r: ByteReader, format: number): ModelInput | undefined {
   const flags = r.u8();
   if (r.problem === undefined && (flags & ~(HAS_PAGE_FLOW | HAS_CHANNELS)) !== 0) {
     r.fail(`unknown delta flags ${flags}`);
   }
   const pageFlow = (flags & HAS_PAGE_FLOW) !== 0 ? readDelta(r, 'page-flow') : undefined;
   const channels = (flags & HAS_CHANNELS) !== 0 ? readDelta(r, 'channel') : undefined;
+  const id = format >= 2 ? r.string() : '';
   return {
     kind: 'deltas',
+    ...(id === '' ? {} : { id }),
     deltas: {
       ...(pageFlow === undefined ? {} : { pageFlow }),
       ...(channels === undefined ? {} : { channels }),
