@@ -89,11 +89,11 @@ const PARTITION = 0;
  * saved as a checkpoint whose offset is the model-inputs offset it covers (with the
  * deduplication ring), and replays the inputs from there: every input is learnt once by the
  * model that a crash-free trainer would have built. Labelled sessions are learnt (a session id
- * learnt recently is skipped), count deltas merged (a deltas record's id merged recently is
- * skipped: the same ring). Every publishIntervalMs, and when it gives
- * the role up, it publishes a snapshot, saves it, then commits the offset (for lag only:
- * restores go by the snapshot's offset). Every process, this one included, serves the saved
- * snapshots through the models topic (model-follower.ts).
+ * learnt recently is skipped), count deltas merged (a delta record's id merged recently is
+ * skipped: the same ring). Every publishIntervalMs, and when it gives the role up, it publishes
+ * a snapshot, saves it, then commits the offset (for lag only: restores go by the snapshot's
+ * offset). Every process, this one included, serves the saved snapshots through the models
+ * topic (model-follower.ts).
  *
  * NOTE: the classifier's (z, n) travel as float32 in a snapshot, so a trainer resumed from one
  * goes on from a model rounded to float32 (6e-8 relative), and the progressive-validation window
