@@ -94,6 +94,9 @@ const FIELDS = [
 type FieldName = (typeof FIELDS)[number];
 const F = Object.fromEntries(FIELDS.map((name, i) => [name, i])) as Record<FieldName, number>;
 
+/** The event's time fields, each absent, null or a short string. */
+const TIME_FIELDS = [F.timestamp, F.originalTimestamp, F.sentAt, F.receivedAt] as const;
+
 /** Field indexes by name length, for the lookup of a key. */
 const BY_LENGTH: number[][] = [];
 for (let i = 0; i < FIELDS.length; i++) {
@@ -431,7 +434,7 @@ function checkEvent(): string | undefined {
   if (!optionalString(F.messageId, 0, LIMITS.idChars)) return undefined;
   if (!nullableString(F.anonymousId, 1, LIMITS.idChars)) return undefined;
   if (!nullableString(F.userId, 1, LIMITS.idChars)) return undefined;
-  for (const time of [F.timestamp, F.originalTimestamp, F.sentAt, F.receivedAt]) {
+  for (const time of TIME_FIELDS) {
     if (!nullableString(time, 1, FIELD_LIMITS.timeChars)) return undefined;
   }
   if (!optionalObject(F.context) || !optionalObject(F.integrations)) return undefined;
