@@ -5,7 +5,9 @@
  * server) killed with SIGKILL five times at seeded moments — before an insert, after an insert
  * before the checkpoint, in the middle of a checkpoint, after a checkpoint before the commit,
  * and anywhere — and restarted each time. The sessions it leaves in ClickHouse must equal
- * exactly those of the same pipeline run once, in-process, without a fault.
+ * exactly those of the same pipeline run once, in-process, without a fault; and so must what the
+ * trainer role counts of the closed sessions it ships to the model-inputs topic (DESIGN.md,
+ * Recovery: the model's counts equal those of a run without the crash).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { KILL_PHASES, type ProcessorSpec } from './support/recovery-spec.js';
 import {
   referenceRun,
   sessionDiff,
+  shippedSessions,
   storedSessions,
   workload,
   type Workload,
@@ -55,6 +58,32 @@ describe('recovery from kill -9 of the processor', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pathcast-recovery-'));
   let input: Workload;
 
+  /** Every record value of a one-partition topic, from its start to its end now. */
+  async function readTopic(topic: string): Promise<Uint8Array[]> {
+    const [offsets] = await admin.fetchTopicOffsets(topic);
+    const end = Number(offsets?.high ?? 0);
+    const values: Uint8Array[] = [];
+    if (end === 0) return values;
+    const consumer = kafka.consumer({ groupId: `${prefix}.reader` });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer
+          .run({
+            eachMessage: async ({ message }) => {
+              if (message.value !== null) values.push(message.value);
+              if (Number(message.offset) + 1 >= end) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return values;
+  }
+
   beforeAll(async () => {
     const started = Date.now();
     await admin.connect();
@@ -78,6 +107,7 @@ describe('recovery from kill -9 of the processor', () => {
         { name: topics.events, partitions: PARTITIONS },
         { name: topics.failedEvents, partitions: PARTITIONS },
         { name: topics.checkpoints, partitions: 1, compacted: true },
+        { name: topics.modelInputs, partitions: 1 },
       ]);
       input = workload({ events: EVENTS, seed: SEED, partitions: PARTITIONS });
       // ~2 MB a call: well under 1 MiB per partition batch, the broker's default limit.
@@ -92,7 +122,9 @@ describe('recovery from kill -9 of the processor', () => {
 
   afterAll(async () => {
     await admin
-      .deleteTopics({ topics: [topics.events, topics.failedEvents, topics.checkpoints] })
+      .deleteTopics({
+        topics: [topics.events, topics.failedEvents, topics.checkpoints, topics.modelInputs],
+      })
       .catch(() => undefined);
     await clickhouse.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
     await clickhouse.close();
@@ -202,6 +234,19 @@ describe('recovery from kill -9 of the processor', () => {
     expect(stored.events).toBe(expected.events);
     // Records were processed more than once (replays after the kills) and still counted once.
     expect(stored.rawRows).toBeGreaterThan(stored.sessions.size);
+
+    // The model's side: every session that counts was shipped (a checkpoint waits for that),
+    // some twice (closed again in a replay), and what the trainer counts of them, each once,
+    // is what it would count of the run without crashes.
+    const shipped = shippedSessions(await readTopic(topics.modelInputs));
+    expect(shipped.counted.size).toBe(expected.counted.size);
+    expect(expected.counted.size).toBeGreaterThan(EVENTS / 20);
+    const different = [...expected.counted].filter(([id, key]) => shipped.counted.get(id) !== key);
+    expect(different.slice(0, 5)).toEqual([]);
+    expect(shipped.repeats).toBeGreaterThan(0);
+    console.log(
+      `model inputs: ${shipped.counted.size} sessions, ${shipped.repeats} shipped again and skipped`,
+    );
     // Restarts restored checkpoints, and the torn one was detected rather than applied.
     const restored = logs.filter((l) => l['event'] === 'partition_restored');
     expect(restored.some((l) => l['fromCheckpoint'] === true)).toBe(true);

@@ -32,4 +32,4 @@ export {
   type TrainerState,
   type TrainerStateErrorCode,
 } from './trainer-state.js';
-export { type SessionLearning } from './scoring-outputs.js';
+export { ScoringOutputs, type SessionLearning } from './scoring-outputs.js';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   counter,
   toError,
@@ -8,17 +7,14 @@ import {
   type SessionUpdate,
 } from '../core/index.js';
 import type { EventLog, ProducerRecord } from '../ingest/index.js';
-import {
-  encodeModelInput,
-  type FeatureContext,
-  type MarkovDeltas,
-  type SessionLabeller,
-} from '../scoring/index.js';
+import { encodeModelInput, type FeatureContext, type SessionLabeller } from '../scoring/index.js';
 
 export interface ModelInputsOptions {
-  /** How often the chains' count deltas are shipped (and on close). Default 2 s. */
-  readonly deltaIntervalMs?: number;
-  /** Records waiting for the log; beyond, the oldest labelled sessions are dropped. Default 50,000. */
+  /**
+   * Closed sessions waiting for the log (a broker outage); beyond, the oldest are dropped and
+   * counted in pathcast_model_inputs_produced_total, and the model never counts them. Default
+   * 200,000.
+   */
   readonly maxPending?: number;
   /** Wait before producing again after a failed produce. Default 1 s. */
   readonly retryMs?: number;
@@ -28,51 +24,48 @@ export interface ModelInputsDeps {
   readonly log: EventLog;
   /** The model-inputs topic (`topicNames(prefix).modelInputs`), created beforehand. */
   readonly topic: string;
+  /** Built with `countPaths: false`: the trainer role counts what is shipped. */
   readonly labeller: SessionLabeller;
-  /** Keys this process's delta records. */
-  readonly instanceId: string;
   readonly logger: Logger;
 }
 
 const inputsProduced = counter(
   'pathcast_model_inputs_produced_total',
-  'Records this process shipped to the model-inputs topic, by kind (labelled, deltas) and outcome (sent, dropped).',
-  ['kind', 'outcome'],
+  'Closed sessions this process shipped to the model-inputs topic, by outcome (sent, dropped).',
+  ['outcome'],
 );
 
 /** Most bytes in one produce call: well under the broker's 1 MiB record-batch default. */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
 interface PendingInput {
-  readonly kind: 'labelled' | 'deltas';
   readonly record: ProducerRecord;
   readonly bytes: number;
 }
 
 /**
  * The scorer's side of learning in the distributed shape: the process that sessionizes samples
- * and labels prefixes (SessionLabeller) and ships each closed session's labelled prefixes, keyed
- * by session id, and its chains' count deltas (every deltaIntervalMs and on close) to the
- * model-inputs topic, where the one trainer role learns from them. It learns nothing locally;
- * the model it scores with arrives from the models topic.
+ * and labels prefixes (SessionLabeller) and ships each closed session that counts (not a bot's,
+ * not one merged into another) with its labelled prefixes, if any, keyed by session id, to the
+ * model-inputs topic, where the one trainer role counts and learns it. It learns nothing
+ * locally; the model it scores with arrives from the models topic.
+ *
+ * One record per session, not count deltas summed over many: sessions have ids that a replay
+ * gives again (the sessionizer is deterministic), so the trainer counts a session once however
+ * often it arrives. A process that crashes closes again, from its partitions' checkpoints, the
+ * sessions it had closed and shipped since; the trainer skips them, and the model's counts equal
+ * those of a run without the crash (DESIGN.md, Recovery). The channel journeys (a visitor's
+ * sessions in a row) are followed by the trainer too, which sees every visitor's sessions.
  *
  * Produces are batched, one in flight, never blocking the pipeline; a failed produce is retried
  * after retryMs with the same records first, so a short broker outage loses nothing. Beyond
- * maxPending waiting records the oldest labelled sessions are dropped and counted (deltas are
- * kept: a lost delta would be a permanent hole in the counts).
+ * maxPending waiting records the oldest are dropped and counted.
  *
- * Every deltas record carries an id of its own (this shipper's random run id and a sequence
- * number), so one produced twice (a produce that failed after the broker had taken it, then
- * retried) is merged once: the trainer skips an id it merged recently, as it skips sessions.
- *
- * NOTE: inputs are not part of the partition checkpoints. A process that crashes ships again
- * the sessions its partitions replay (the trainer skips the ones it learnt recently) and their
- * counts in a later delta with a new id (counted twice), and loses the labels of prefixes
- * sampled before the crash of sessions still open then.
+ * NOTE: the prefixes sampled before a crash of sessions still open then are lost (the sampler's
+ * state is not in the checkpoints): the replayed session ships with the prefixes sampled after.
  */
 export class ModelInputsShipper implements Lifecycle {
   private readonly deps: ModelInputsDeps;
-  private readonly deltaIntervalMs: number;
   private readonly maxPending: number;
   private readonly retryMs: number;
   private readonly logger: Logger;
@@ -80,31 +73,32 @@ export class ModelInputsShipper implements Lifecycle {
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
-  /** Unique to this shipper: a restarted process with the same instance id gets another. */
-  private readonly runId = randomBytes(6).toString('hex');
-  private deltaRecords = 0;
+  /** Callers of flush waiting for the shipper to be idle. */
+  private flushes: Array<() => void> = [];
 
   constructor(deps: ModelInputsDeps, options: ModelInputsOptions = {}) {
     this.deps = deps;
-    this.deltaIntervalMs = options.deltaIntervalMs ?? 2_000;
-    this.maxPending = options.maxPending ?? 50_000;
+    this.maxPending = options.maxPending ?? 200_000;
     this.retryMs = options.retryMs ?? 1_000;
     this.logger = deps.logger.child({ component: 'model_inputs' });
   }
 
-  async start(): Promise<void> {
-    this.timer = setInterval(() => this.shipDeltas(), this.deltaIntervalMs);
-    this.timer.unref();
+  async start(): Promise<void> {}
+
+  /**
+   * Resolves once every session taken so far is produced (or dropped beyond maxPending, or the
+   * shipper closed): the pipeline awaits it before each checkpoint, so no checkpoint covers a
+   * session a crash could then lose. Through a broker outage it waits, as storage does.
+   */
+  flush(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.flushes.push(resolve));
   }
 
-  /** Ships the last deltas and waits until every waiting record is produced (or fails). */
+  /** Waits until every waiting record is produced (or fails). */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    this.shipDeltas();
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -115,9 +109,18 @@ export class ModelInputsShipper implements Lifecycle {
       await this.inFlight;
       if (this.pending.length >= before && this.inFlight === undefined) break;
     }
-    for (const input of this.pending.splice(0)) {
-      inputsProduced.inc({ kind: input.kind, outcome: 'dropped' });
-    }
+    const dropped = this.pending.splice(0).length;
+    if (dropped > 0) inputsProduced.inc({ outcome: 'dropped' }, dropped);
+    this.settleFlushes();
+  }
+
+  private idle(): boolean {
+    return this.pending.length === 0 && this.inFlight === undefined;
+  }
+
+  private settleFlushes(): void {
+    if (!this.idle()) return;
+    for (const resolve of this.flushes.splice(0)) resolve();
   }
 
   onUpdate(update: SessionUpdate, context: FeatureContext): void {
@@ -125,37 +128,28 @@ export class ModelInputsShipper implements Lifecycle {
   }
 
   onClosed(closed: SessionClosed): void {
-    const labelled = this.deps.labeller.onClosed(closed).labelled;
-    if (labelled === undefined || labelled.prefixes.length === 0) return;
-    const value = Buffer.from(encodeModelInput({ kind: 'labelled', session: labelled }));
-    this.enqueue({
-      kind: 'labelled',
-      record: { key: labelled.sessionId, value },
-      bytes: value.length,
-    });
-  }
-
-  /** Exports the chains' deltas and queues them, unless empty. */
-  shipDeltas(): void {
-    if (this.closed) return;
-    const deltas = this.deps.labeller.exportDeltas();
-    if (isEmpty(deltas)) return;
-    const id = `${this.deps.instanceId}/${this.runId}/${this.deltaRecords++}`;
-    const value = Buffer.from(encodeModelInput({ kind: 'deltas', deltas, id }));
-    this.enqueue({
-      kind: 'deltas',
-      record: { key: `deltas.${this.deps.instanceId}`, value },
-      bytes: value.length,
-    });
+    const labeller = this.deps.labeller;
+    const outcome = labeller.onClosed(closed);
+    if (!outcome.counted) return;
+    const { session } = closed;
+    const value = Buffer.from(
+      encodeModelInput({
+        kind: 'closed',
+        session,
+        bits: outcome.labelled?.bits ?? labeller.bits,
+        prefixes: outcome.labelled?.prefixes ?? [],
+      }),
+    );
+    this.enqueue({ record: { key: session.id, value }, bytes: value.length });
   }
 
   private enqueue(input: PendingInput): void {
     if (this.closed) {
-      inputsProduced.inc({ kind: input.kind, outcome: 'dropped' });
+      inputsProduced.inc({ outcome: 'dropped' });
       return;
     }
     this.pending.push(input);
-    if (this.pending.length > this.maxPending) this.dropOldestLabelled();
+    this.dropBeyondBound();
     if (!this.scheduled && this.inFlight === undefined && this.retryTimer === undefined) {
       this.scheduled = true;
       setImmediate(() => {
@@ -165,15 +159,12 @@ export class ModelInputsShipper implements Lifecycle {
     }
   }
 
-  private dropOldestLabelled(): void {
+  /** Drops the oldest waiting records beyond maxPending (their sessions go uncounted). */
+  private dropBeyondBound(): void {
     const excess = this.pending.length - this.maxPending;
-    let dropped = 0;
-    this.pending = this.pending.filter((input) => {
-      if (dropped >= excess || input.kind !== 'labelled') return true;
-      dropped++;
-      return false;
-    });
-    if (dropped > 0) inputsProduced.inc({ kind: 'labelled', outcome: 'dropped' }, dropped);
+    if (excess <= 0) return;
+    this.pending.splice(0, excess);
+    inputsProduced.inc({ outcome: 'dropped' }, excess);
   }
 
   /** Produces the oldest waiting records, one call at a time, until nothing is left. */
@@ -195,18 +186,19 @@ export class ModelInputsShipper implements Lifecycle {
       )
       .then(
         () => {
-          for (const input of batch) inputsProduced.inc({ kind: input.kind, outcome: 'sent' });
+          inputsProduced.inc({ outcome: 'sent' }, batch.length);
           this.inFlight = undefined;
           this.drain();
+          this.settleFlushes();
         },
         (error: unknown) => {
           this.logger.warn('model_inputs_produce_failed', {
             records: batch.length,
             err: toError(error),
           });
-          // Back to the front, in order: deltas and sessions are not lost to a short outage.
+          // Back to the front, in order: sessions are not lost to a short outage.
           this.pending.unshift(...batch);
-          if (this.pending.length > this.maxPending) this.dropOldestLabelled();
+          this.dropBeyondBound();
           this.inFlight = undefined;
           if (this.closed) return;
           this.retryTimer = setTimeout(() => {
@@ -217,8 +209,4 @@ export class ModelInputsShipper implements Lifecycle {
         },
       );
   }
-}
-
-function isEmpty(deltas: MarkovDeltas): boolean {
-  return deltas.pageFlow.edges.from.length === 0 && deltas.channels.edges.from.length === 0;
 }

@@ -395,8 +395,8 @@ export class Runtime implements Lifecycle {
             topic: topics.modelInputs,
             labeller: new SessionLabeller(resolveTrainerConfig(this.trainerOptions()), {
               hasher,
+              countPaths: false,
             }),
-            instanceId: config.runtime.instanceId,
             logger,
           },
           this.deps.modelInputs,

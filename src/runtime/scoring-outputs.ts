@@ -26,11 +26,16 @@ export type ScoreListener = (score: Score, output: SessionOutput) => void;
 
 /**
  * What learns from the scored sessions: the in-process Trainer (embedded), or the shipper of
- * labelled sessions and count deltas to the trainer role (distributed, model-inputs.ts).
+ * closed sessions to the trainer role (distributed, model-inputs.ts).
  */
 export interface SessionLearning {
   onUpdate(update: SessionUpdate, context: FeatureContext): void;
   onClosed(closed: SessionClosed): void;
+  /**
+   * Resolves once what it was given is safe with its learner (shipped: produced to the log),
+   * so a checkpoint taken after it never covers a session the learner could miss.
+   */
+  flush?(): Promise<void>;
   /** Publishes or ships what is left. Idempotent. */
   close(): Promise<void>;
 }
@@ -46,12 +51,15 @@ const scoreSeconds = histogram(
  * Scores every session update with the current model and teaches the learning side from updates
  * and closes, then hands everything on to the next outputs (storage). Embedded: an in-process
  * trainer whose snapshots are swapped into the scorer without pausing. Distributed
- * (createShipping): labelled sessions go to the trainer role and its snapshots come back through
+ * (createShipping): closed sessions go to the trainer role and its snapshots come back through
  * swap().
  *
- * NOTE: the model contributions are not part of the partition checkpoints yet, so records
- * replayed after a crash count their sessions twice in the Markov counts; in the distributed
- * shape the trainer skips their labelled sessions when it learnt them recently.
+ * Distributed, the model's contribution is exact across crashes: flush (which the pipeline
+ * awaits before every checkpoint) waits until the closed sessions are produced, and the trainer
+ * counts a session replayed after a crash once (trainer-role.ts).
+ * NOTE: embedded, the in-process trainer's model is stored on its own schedule (models table),
+ * not with the partition checkpoints: after a crash, the sessions closed between the two are
+ * missing from its counts (checkpoint later than the model) or counted again (earlier).
  */
 export class ScoringOutputs implements PipelineOutputs {
   private readonly next: PipelineOutputs;
@@ -163,8 +171,8 @@ export class ScoringOutputs implements PipelineOutputs {
     this.next.identity(partition, link);
   }
 
-  flush(): Promise<void> {
-    return this.next.flush();
+  async flush(): Promise<void> {
+    await Promise.all([this.next.flush(), this.trainer.flush?.()]);
   }
 
   backedUp(): boolean {

@@ -25,7 +25,11 @@ import { RecentSessions } from './recent-sessions.js';
 import { decodeTrainerState, encodeTrainerState } from './trainer-state.js';
 
 export interface TrainerRoleOptions {
-  /** Session ids remembered to skip duplicates (RecentSessions). Default 200,000. */
+  /**
+   * Session ids remembered to skip duplicates (RecentSessions): a session shipped again is
+   * skipped while fewer sessions than this came in between (at 10k sessions closing a second
+   * across the processes, 20 s). Default 200,000.
+   */
   readonly recentSessions?: number;
 }
 
@@ -61,12 +65,12 @@ interface Held {
 
 const inputsConsumed = counter(
   'pathcast_model_inputs_consumed_total',
-  'Model inputs the trainer role read, by kind (labelled, deltas, unreadable) and outcome (learnt, duplicate, invalid).',
+  'Model inputs the trainer role read, by kind (closed; labelled and deltas from earlier builds; unreadable) and outcome (learnt, duplicate, invalid).',
   ['kind', 'outcome'],
 );
 const duplicatesSkipped = counter(
   'pathcast_trainer_duplicates_skipped_total',
-  'Labelled sessions the trainer skipped because it had learnt the same session id recently.',
+  'Closed and labelled sessions the trainer skipped because it had taken the same session id recently.',
 );
 const snapshotsPublished = counter(
   'pathcast_trainer_snapshots_published_total',
@@ -88,9 +92,14 @@ const PARTITION = 0;
  * On assignment it restores the latest snapshot from the compacted models topic, where each is
  * saved as a checkpoint whose offset is the model-inputs offset it covers (with the
  * deduplication ring), and replays the inputs from there: every input is learnt once by the
- * model that a crash-free trainer would have built. Labelled sessions are learnt (a session id
- * learnt recently is skipped), count deltas merged (a delta record's id merged recently is
- * skipped: the same ring). Every publishIntervalMs, and when it gives the role up, it publishes
+ * model that a crash-free trainer would have built. A closed session is counted into the Markov
+ * chains and its prefixes learnt, once: a session id taken recently is skipped (RecentSessions),
+ * so a session a scoring process closes again after a crash (its partition replays from the
+ * checkpoint) is counted once, as in a run without the crash. So is a session that a late event
+ * reopened and that closed again: as it first closed (the events the reopening added are not
+ * counted, where counting both closes would count its path twice). Labelled sessions and count
+ * deltas (what shippers of earlier builds sent) are still learnt and merged, each once by the
+ * same ring. Every publishIntervalMs, and when it gives the role up, it publishes
  * a snapshot, saves it, then commits the offset (for lag only: restores go by the snapshot's
  * offset). Every process, this one included, serves the saved snapshots through the models
  * topic (model-follower.ts).
@@ -237,6 +246,28 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
       return;
     }
     const input = decoded.value;
+    if (input.kind === 'closed') {
+      // A session closed again (a replay after a crash, a retried produce) is counted once.
+      if (!held.recent.add(input.session.id)) {
+        duplicatesSkipped.inc();
+        inputsConsumed.inc({ kind: 'closed', outcome: 'duplicate' });
+        return;
+      }
+      held.learner.count(input.session);
+      // Its prefixes, if any, are learnt unless made with another hasher size.
+      let learnt = true;
+      if (input.prefixes.length > 0) {
+        learnt = input.bits === this.deps.hasher.bits;
+        if (learnt) {
+          const { session, bits, prefixes } = input;
+          held.learner.learn({ sessionId: session.id, bits, prefixes });
+        } else {
+          this.warnBits(offset, input.bits);
+        }
+      }
+      inputsConsumed.inc({ kind: 'closed', outcome: learnt ? 'learnt' : 'invalid' });
+      return;
+    }
     if (input.kind === 'deltas') {
       // The same record produced twice (a retried produce) is merged once.
       if (input.id !== undefined && !held.recent.add(`deltas/${input.id}`)) {
@@ -252,11 +283,8 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
     }
     const session = input.session;
     if (session.bits !== this.deps.hasher.bits) {
+      this.warnBits(offset, session.bits);
       inputsConsumed.inc({ kind: 'labelled', outcome: 'invalid' });
-      this.logger.warn('model_input_invalid', {
-        offset,
-        reason: `labelled with ${session.bits} bits, the model has ${this.deps.hasher.bits}`,
-      });
       return;
     }
     if (!held.recent.add(session.sessionId)) {
@@ -266,6 +294,13 @@ export class TrainerRole implements PartitionHandler, Lifecycle {
     }
     held.learner.learn(session);
     inputsConsumed.inc({ kind: 'labelled', outcome: 'learnt' });
+  }
+
+  private warnBits(offset: number, bits: number): void {
+    this.logger.warn('model_input_invalid', {
+      offset,
+      reason: `labelled with ${bits} bits, the model has ${this.deps.hasher.bits}`,
+    });
   }
 
   /** Publishes, saves the snapshot with the offset it covers, then commits that offset. */

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { SessionSummary } from '../core/index.js';
 import type { MarkovChain } from '../markov-online/index.js';
+import type { CountedSession } from './session-chains.js';
 
 export interface ChannelJourneysConfig {
   /** Visitors whose open journey is remembered (LRU). */
@@ -57,7 +57,7 @@ export class ChannelJourneys {
   }
 
   /** Adds a closed session's entry channel to its visitor's journey. */
-  add(session: SessionSummary): void {
+  add(session: CountedSession): void {
     if (session.endedAt > this.latest) this.latest = session.endedAt;
     this.expire();
     const key = `${session.site}\u0000${session.visitor}`;

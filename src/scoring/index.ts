@@ -57,7 +57,12 @@ export {
   type ModelInput,
   type ModelInputErrorCode,
 } from './model-input-codec.js';
-export { SessionChains, type MarkovDeltas, type SolvedChains } from './session-chains.js';
+export {
+  SessionChains,
+  type CountedSession,
+  type MarkovDeltas,
+  type SolvedChains,
+} from './session-chains.js';
 export {
   resolveTrainerConfig,
   type TrainerOptions,

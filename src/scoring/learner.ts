@@ -14,7 +14,7 @@ import { FtrlModel } from './ftrl.js';
 import { IsotonicCalibrator, fitIsotonicSorted } from './isotonic.js';
 import { ModelSnapshot } from './model-snapshot.js';
 import { ProgressiveValidation, type ModelMetrics } from './progressive-validation.js';
-import { SessionChains, type MarkovDeltas } from './session-chains.js';
+import { SessionChains, type CountedSession, type MarkovDeltas } from './session-chains.js';
 import type { LabelledSession } from './session-labeller.js';
 import type { SortedPairs } from './sort-order.js';
 import type { TrainerConfig } from './trainer-config.js';
@@ -197,6 +197,12 @@ export class Learner {
       });
     }
     examplesTotal.inc(prefixes.length);
+  }
+
+  /** Counts a closed session another process sent into the chains (each session once). */
+  count(session: CountedSession): void {
+    this.chains.add(session);
+    this.dirty = true;
   }
 
   /** Adds another process's counts (additive: any order, each delta once). */

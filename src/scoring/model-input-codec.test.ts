@@ -18,6 +18,29 @@ const LABELLED: ModelInput = {
   },
 };
 
+const CLOSED: ModelInput = {
+  kind: 'closed',
+  session: {
+    id: '0192a7f3c100-1f2e3d4c5b6a7988',
+    site: 'shop',
+    visitor: 'anon-ü-1',
+    startedAt: 1_727_000_000_000,
+    endedAt: 1_727_000_123_456,
+    path: ['/home', '/product/:id', '/product/:id', '/cart'],
+    entryChannel: 'Paid Search',
+    converted: true,
+    revenue: 49.9,
+  },
+  bits: 16,
+  prefixes: (LABELLED.kind === 'labelled' ? LABELLED.session : undefined)?.prefixes ?? [],
+};
+
+/** CLOSED encoded with `change` made to its session (to build bad records). */
+function closedWith(change: Partial<Record<string, unknown>>): Uint8Array {
+  if (CLOSED.kind !== 'closed') throw new Error('closed expected');
+  return encodeModelInput({ ...CLOSED, session: { ...CLOSED.session, ...change } } as ModelInput);
+}
+
 function deltasInput(): ModelInput {
   const chains = new SessionChains(resolveTrainerConfig());
   const builder = new SessionBuilder({ id: 's', channel: 'Email' });
@@ -36,14 +59,57 @@ describe('model input codec', () => {
     expect(bytes.length).toBe(60);
   });
 
+  it('round-trips a closed session (what the trainer counts and learns) exactly', () => {
+    expect(decodeModelInput(encodeModelInput(CLOSED))).toEqual({ ok: true, value: CLOSED });
+    if (CLOSED.kind !== 'closed') throw new Error('closed expected');
+    // Most sessions are not sampled: no prefix, and no path either for a track-only session.
+    const bare: ModelInput = {
+      ...CLOSED,
+      session: { ...CLOSED.session, path: [], converted: false, revenue: 0, entryChannel: '' },
+      prefixes: [],
+    };
+    const bytes = encodeModelInput(bare);
+    expect(decodeModelInput(bytes)).toEqual({ ok: true, value: bare });
+    // Header 6, id 1 + 29, site 1 + 4, visitor 1 + 9 (ü is two bytes), times 16, channel 1,
+    // flags 1, revenue 8, path 1, bits 1, prefix count 1.
+    expect(bytes.length).toBe(80);
+  });
+
+  it('refuses a closed session with impossible times, revenue or flags, or in format 2', () => {
+    const refused = (bytes: Uint8Array, reason: RegExp): void => {
+      const decoded = decodeModelInput(bytes);
+      expect(decoded).toMatchObject({ ok: false, code: 'model_input_invalid' });
+      if (!decoded.ok) expect(decoded.reason).toMatch(reason);
+    };
+    refused(closedWith({ endedAt: 1_726_999_999_999 }), /session times/);
+    refused(closedWith({ startedAt: Number.NaN }), /session times/);
+    refused(closedWith({ revenue: Number.POSITIVE_INFINITY }), /revenue/);
+    refused(closedWith({ id: '' }), /empty session id/);
+    const good = encodeModelInput(CLOSED);
+    // The flags byte: after the header, id, site, visitor, the two times and the channel.
+    const flagsAt = 6 + 30 + 5 + 10 + 16 + 12;
+    expect(good[flagsAt]).toBe(1);
+    const flags = Uint8Array.from(good);
+    flags[flagsAt] = 2;
+    refused(flags, /unknown flags 2/);
+    // The path's length, claiming more page types than bytes are left.
+    const path = Uint8Array.from(good);
+    path[flagsAt + 9] = 0x7f;
+    refused(path, /path length exceeds input/);
+    // Format 2 had no closed records.
+    const older = Uint8Array.from(good);
+    older[4] = 2;
+    refused(older, /unknown kind 3/);
+  });
+
   it('round-trips a deltas record’s id, and reads format 1 deltas (no id)', () => {
     const input = deltasInput();
     if (input.kind !== 'deltas') throw new Error('deltas expected');
     const withId: ModelInput = { ...input, id: 'p1/0a1b2c3d4e5f/7' };
     expect(decodeModelInput(encodeModelInput(withId))).toEqual({ ok: true, value: withId });
-    // Format 1 is format 2 without the trailing id (an empty one is a single 0 byte).
+    // Format 1 is the current format without the trailing id (an empty one is a 0 byte).
     const current = encodeModelInput(input);
-    expect(current[4]).toBe(2);
+    expect(current[4]).toBe(3);
     expect(current[current.length - 1]).toBe(0);
     const formatOne = current.slice(0, current.length - 1);
     formatOne[4] = 1;
@@ -119,7 +185,7 @@ describe('model input codec', () => {
   });
 
   it('never throws on any truncation of a valid record', () => {
-    for (const bytes of [good, encodeModelInput(deltasInput())]) {
+    for (const bytes of [good, encodeModelInput(deltasInput()), encodeModelInput(CLOSED)]) {
       for (let end = 0; end < bytes.length; end++) {
         expect(decodeModelInput(bytes.subarray(0, end)).ok).toBe(false);
       }

@@ -13,6 +13,24 @@ export interface MarkovDeltas {
   readonly channels: MarkovDelta;
 }
 
+/**
+ * What counting a closed session reads of it: its page path and outcome (the page flow) and its
+ * visitor, times and entry channel (the channel journey). A SessionSummary is one; the trainer
+ * role counts the ones the scoring processes ship (model-input-codec.ts).
+ */
+export type CountedSession = Pick<
+  SessionSummary,
+  | 'id'
+  | 'site'
+  | 'visitor'
+  | 'startedAt'
+  | 'endedAt'
+  | 'path'
+  | 'entryChannel'
+  | 'converted'
+  | 'revenue'
+>;
+
 export interface SolvedChains {
   readonly pageFlow: MarkovSnapshot;
   readonly channels: MarkovSnapshot;
@@ -45,7 +63,7 @@ export class SessionChains {
     return this.journeys.size;
   }
 
-  add(session: SessionSummary): void {
+  add(session: CountedSession): void {
     // A session without pageviews (only track or identify calls) has no page flow.
     if (session.path.length > 0) {
       this.pageFlow.addPath(session.path, {

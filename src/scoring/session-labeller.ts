@@ -31,7 +31,10 @@ export interface LabelledSession {
 
 /** What a close did: whether its path went into the chains, and what there is to learn. */
 export interface ClosedOutcome {
-  /** The session's path and channel touch were added to the chains. */
+  /**
+   * The session's path and channel touch count: added to the chains, or (`countPaths` false)
+   * left for the learner elsewhere to add.
+   */
   readonly counted: boolean;
   /** Its labelled prefixes; undefined when none were sampled (or the session is skipped). */
   readonly labelled: LabelledSession | undefined;
@@ -46,6 +49,11 @@ export interface SessionLabellerDeps {
   readonly random?: Random;
   /** The chains closed sessions are counted into; default chains of its own. */
   readonly chains?: SessionChains;
+  /**
+   * False: closed sessions are not counted here, only judged (`counted`), because the learner
+   * elsewhere counts each one it is sent (ModelInputsShipper). Default true.
+   */
+  readonly countPaths?: boolean;
 }
 
 /**
@@ -61,12 +69,19 @@ export class SessionLabeller {
   private readonly hasher: FeatureHasher;
   private readonly pending: PendingPrefixes;
   private readonly vector = new FeatureVector();
+  private readonly countPaths: boolean;
 
   constructor(config: TrainerConfig, deps: SessionLabellerDeps) {
     this.config = config;
     this.hasher = deps.hasher;
     this.pending = new PendingPrefixes(config.sampling, deps.random ?? seededRandom(config.seed));
     this.chains = deps.chains ?? new SessionChains(config);
+    this.countPaths = deps.countPaths ?? true;
+  }
+
+  /** Bits of the hasher prefixes are labelled with. */
+  get bits(): number {
+    return this.hasher.bits;
   }
 
   get pendingSessions(): number {
@@ -92,9 +107,9 @@ export class SessionLabeller {
   }
 
   /**
-   * Labels the closed session's prefixes and counts its path into the chains. Sessions merged
-   * into another are skipped (the one they became part of closes later, with the whole path);
-   * so are bots and, unless configured, sessions closed by a shutdown.
+   * Labels the closed session's prefixes and counts its path into the chains (see countPaths).
+   * Sessions merged into another are skipped (the one they became part of closes later, with
+   * the whole path); so are bots and, unless configured, sessions closed by a shutdown.
    */
   onClosed(closed: SessionClosed): ClosedOutcome {
     const session = closed.session;
@@ -112,7 +127,7 @@ export class SessionLabeller {
       return SKIPPED;
     }
     sessionsTotal.inc({ outcome: 'learnt' });
-    this.chains.add(session);
+    if (this.countPaths) this.chains.add(session);
     if (pending === undefined) return COUNTED_ONLY;
     const prefixes = pending.prefixes.map((prefix: Prefix) => ({
       indices: prefix.indices,

@@ -4,7 +4,8 @@
  *
  * - `pipeline`: the distributed shape's processing as the runtime composes it — Kafka event
  *   log, PartitionPipeline, KafkaCheckpointStore on the compacted checkpoints topic, outputs to
- *   the real ClickHouse server — with kill points the crash test chooses (see KillPhase);
+ *   the real ClickHouse server, and scoring that ships the closed sessions to the model-inputs
+ *   topic for the trainer role — with kill points the crash test chooses (see KillPhase);
  * - `runtime`: the real Runtime from its environment configuration (it picks the Kafka
  *   checkpoint store itself), writing sessions to ClickHouse.
  *
@@ -26,11 +27,14 @@ import {
 } from '../../src/ingest/index.js';
 import {
   KafkaCheckpointStore,
+  ModelInputsShipper,
   PartitionPipeline,
   Runtime,
+  ScoringOutputs,
   type CheckpointStore,
   type PipelineOutputs,
 } from '../../src/runtime/index.js';
+import { SessionLabeller, resolveTrainerConfig } from '../../src/scoring/index.js';
 import { decodeChunk, isCorrupt } from '../../src/runtime/kafka-checkpoint-store-format.js';
 import { StorageOutputs } from '../../src/runtime/storage-outputs.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
@@ -160,11 +164,22 @@ async function runPipeline(
     { name: topics.events, partitions: spec.partitions },
     { name: topics.failedEvents, partitions: spec.partitions },
     { name: topics.checkpoints, partitions: 1, compacted: true },
+    { name: topics.modelInputs, partitions: 1 },
   ]);
   const dataDir = join(spec.dataDir, spec.name);
   const storage: Storage = await openStorage(clickhouseConfig(spec), dataDir, {
     logger,
     writers: WRITERS,
+  });
+  // As the runtime's distributed shape: score, and ship closed sessions to the trainer role.
+  const scoring = await ScoringOutputs.createShipping(new StorageOutputs(storage.writers), {
+    learning: (hasher) =>
+      new ModelInputsShipper({
+        log,
+        topic: topics.modelInputs,
+        labeller: new SessionLabeller(resolveTrainerConfig(), { hasher, countPaths: false }),
+        logger,
+      }),
   });
   const store = new KafkaCheckpointStore(
     { log: killableLog(log, topics.checkpoints, kill), topic: topics.checkpoints, logger },
@@ -177,7 +192,7 @@ async function runPipeline(
       topics,
       group: spec.group,
       processor: createEventProcessor({ enricher: createEnricher(), clock: { now: Date.now } }),
-      outputs: killableOutputs(new StorageOutputs(storage.writers), kill),
+      outputs: killableOutputs(scoring, kill),
       checkpoints: killableStore(store, kill),
       clock: { now: Date.now },
       logger: logger.child({ component: 'pipeline' }),
@@ -187,6 +202,7 @@ async function runPipeline(
   kill.armWhenCommitted(await pipeline.start());
   return async () => {
     await pipeline.close();
+    await scoring.close();
     await store.close();
     await storage.close();
     await log.close();

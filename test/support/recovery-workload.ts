@@ -29,6 +29,13 @@ import {
   PartitionPipeline,
   type PipelineOutputs,
 } from '../../src/runtime/index.js';
+import {
+  SessionLabeller,
+  createFeatureHasher,
+  decodeModelInput,
+  resolveTrainerConfig,
+  type CountedSession,
+} from '../../src/scoring/index.js';
 import { simulate } from '../../src/simulator/index.js';
 import { CLICKHOUSE_SETTINGS, SESSION_COLUMNS, sessionRow } from '../../src/storage/index.js';
 
@@ -110,15 +117,47 @@ export function workload(options: {
 /** A stored session row (the sessions table's columns), as the deduplicating query returns it. */
 export type SessionRow = Record<string, unknown>;
 
-/** Keeps, like the sessions table read with argMax(row_version), the newest row of each id. */
+/**
+ * What the trainer role counts of a session (its first close that counts, by id: see
+ * TrainerRole), as one comparable string.
+ */
+function countedKey(session: CountedSession): string {
+  const { site, visitor, startedAt, endedAt, path, entryChannel, converted, revenue } = session;
+  return JSON.stringify([
+    site,
+    visitor,
+    startedAt,
+    endedAt,
+    path,
+    entryChannel,
+    converted,
+    revenue,
+  ]);
+}
+
+/**
+ * Keeps, like the sessions table read with argMax(row_version), the newest row of each id, and,
+ * like the trainer role, the first close of each id that counts.
+ */
 class LatestRows implements PipelineOutputs {
   readonly rows = new Map<string, SessionRow>();
   readonly eventIds = new Set<string>();
+  readonly counted = new Map<string, string>();
+  private readonly labeller: SessionLabeller;
+
+  constructor(labeller: SessionLabeller) {
+    this.labeller = labeller;
+  }
+
   events(_partition: number, events: readonly ClickEvent[]): void {
     for (const event of events) this.eventIds.add(`${event.site}/${event.id}`);
   }
   identity(): void {}
   session(_partition: number, output: SessionOutput): void {
+    const id = output.session.id;
+    if (output.kind === 'closed' && this.labeller.onClosed(output).counted) {
+      if (!this.counted.has(id)) this.counted.set(id, countedKey(output.session));
+    }
     const row = sessionRow(output);
     const seen = this.rows.get(output.session.id);
     if (seen === undefined || (row['row_version'] as number) > (seen['row_version'] as number)) {
@@ -138,6 +177,12 @@ export interface Sessions {
   readonly events: number;
 }
 
+/** The reference run's sessions, and what the trainer role would count of them. */
+export interface ReferenceSessions extends Sessions {
+  /** Session id -> what is counted of it (countedKey), sentinels left out. */
+  readonly counted: Map<string, string>;
+}
+
 /**
  * The reference: the same records through the same PartitionPipeline, in this process, on the
  * in-memory log (Kafka's partitioner, so the same partitions), with no fault at all.
@@ -145,7 +190,7 @@ export interface Sessions {
 export async function referenceRun(
   records: readonly ProducerRecord[],
   options: { readonly partitions: number; readonly topicPrefix: string; readonly group: string },
-): Promise<Sessions> {
+): Promise<ReferenceSessions> {
   const topics = topicNames(options.topicPrefix);
   const log = new MemoryEventLog({}, { logger: silentLogger });
   await log.start();
@@ -157,7 +202,10 @@ export async function referenceRun(
     await log.produce(topics.events, records.slice(i, i + 10_000));
   }
   const dir = mkdtempSync(join(tmpdir(), 'pathcast-reference-'));
-  const outputs = new LatestRows();
+  const hasher = await createFeatureHasher();
+  const outputs = new LatestRows(
+    new SessionLabeller(resolveTrainerConfig(), { hasher, countPaths: false }),
+  );
   const pipeline = new PartitionPipeline(
     {
       log,
@@ -185,7 +233,42 @@ export async function referenceRun(
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { sessions: withoutNoise(outputs.rows), events: outputs.eventIds.size };
+  return {
+    sessions: withoutNoise(outputs.rows),
+    events: outputs.eventIds.size,
+    counted: withoutSentinels(outputs.counted),
+  };
+}
+
+function withoutSentinels(counted: ReadonlyMap<string, string>): Map<string, string> {
+  const kept = new Map<string, string>();
+  for (const [id, key] of counted) {
+    const visitor = (JSON.parse(key) as unknown[])[1];
+    if (!String(visitor).startsWith(SENTINEL_PREFIX)) kept.set(id, key);
+  }
+  return kept;
+}
+
+export interface ShippedSessions {
+  /** Session id -> what the trainer role counts of it: the first record of the id. */
+  readonly counted: Map<string, string>;
+  /** Records of an id already shipped, which the trainer skips. */
+  readonly repeats: number;
+}
+
+/** The closed sessions on the model-inputs topic, deduplicated by id as the trainer role does. */
+export function shippedSessions(values: readonly Uint8Array[]): ShippedSessions {
+  const counted = new Map<string, string>();
+  let repeats = 0;
+  for (const value of values) {
+    const input = decodeModelInput(value);
+    if (!input.ok) throw new Error(input.reason);
+    if (input.value.kind !== 'closed') throw new Error(`unexpected ${input.value.kind} record`);
+    const { session } = input.value;
+    if (counted.has(session.id)) repeats += 1;
+    else counted.set(session.id, countedKey(session));
+  }
+  return { counted: withoutSentinels(counted), repeats };
 }
 
 function withoutNoise(rows: ReadonlyMap<string, SessionRow>): Map<string, SessionRow> {
