@@ -151,6 +151,13 @@ function deltasTwice(id: string): Array<{ key: string; value: Buffer }> {
   ];
 }
 
+/** The model the trainer role saved last, if any. */
+async function savedModel(store: KafkaCheckpointStore): Promise<ModelSnapshot | undefined> {
+  const saved = await store.load(topics.modelInputs, `${GROUP}.trainer`, 0);
+  const state = saved === undefined ? undefined : decodeTrainerState(saved.state);
+  return state?.ok === true ? state.value.model : undefined;
+}
+
 async function snapshotWith(
   role: TrainerRole,
   what: string,
@@ -250,11 +257,8 @@ describe('TrainerRole (on the in-memory log)', () => {
     const log = await memoryLog();
     const quiet = { ...OPTIONS, publishIntervalMs: 3_600_000 };
     const store = await snapshotStore(log, 'reader');
-    const savedSessions = async (): Promise<number | undefined> => {
-      const saved = await store.load(topics.modelInputs, `${GROUP}.trainer`, 0);
-      const state = saved === undefined ? undefined : decodeTrainerState(saved.state);
-      return state?.ok === true ? state.value.model.pageFlow.support(0) : undefined;
-    };
+    const savedSessions = async (): Promise<number | undefined> =>
+      (await savedModel(store))?.pageFlow.support(0);
     const first = await trainer(log, 'a', quiet);
     await pollUntil('the role', () => (first.holds() ? true : undefined), { timeoutMs: 5_000 });
     await log.produce(topics.modelInputs, deltasTwice('p1/0a0b0c/0'));
@@ -280,6 +284,28 @@ describe('TrainerRole (on the in-memory log)', () => {
     });
     await next.close();
     expect(await savedSessions()).toBe(2);
+  });
+
+  it('counts a closed session whose prefixes were made with another hasher size, and learns none of them', async () => {
+    const log = await memoryLog();
+    const role = await trainer(log, 'a', { ...OPTIONS, publishIntervalMs: 3_600_000 });
+    await pollUntil('the role', () => (role.holds() ? true : undefined), { timeoutMs: 5_000 });
+    const builder = new SessionBuilder({ id: 'other-size' });
+    builder.event({ at: 1, page: '/home' });
+    const value = encodeModelInput({
+      kind: 'closed',
+      session: builder.close().session,
+      bits: 12,
+      prefixes: [{ indices: Uint32Array.of(1), label: 0, eventCount: 1 }],
+    });
+    await log.produce(topics.modelInputs, [{ key: 'other-size', value: Buffer.from(value) }]);
+    await pollUntil('the record read', () => (role.learntUpTo === 1 ? true : undefined), {
+      timeoutMs: 5_000,
+    });
+    await role.close(); // publishes and saves
+    const model = await savedModel(await snapshotStore(log, 'reader'));
+    expect(model?.pageFlow.support(0)).toBe(1);
+    expect(model?.parts.updates).toBe(0);
   });
 
   it('publishes and saves its last snapshot when it closes, with the offset it learnt up to', async () => {

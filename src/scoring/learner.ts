@@ -76,15 +76,16 @@ export interface LearnerDeps {
   readonly onExample?: (example: TrainedExample) => void;
   /** Resume from a published model: its classifier state, counts, calibration and version. */
   readonly initial?: ModelSnapshot;
-  /** The chains whose counts snapshots carry; default chains of its own (fed by mergeDeltas). */
+  /** The chains whose counts snapshots carry; default chains of its own (count, mergeDeltas). */
   readonly chains?: SessionChains;
 }
 
 /**
  * The learning side of the live model: trains the FTRL classifier on labelled sessions, scoring
  * each prefix before learning (progressive validation), keeps the Markov counts (its chains, fed
- * by the sessions a labeller counts into the same chains, or by merged deltas), and publishes
- * versioned snapshots: on demand (publish) or every publishIntervalMs after start().
+ * by the sessions a labeller counts into the same chains, by shipped sessions (count), or by
+ * merged deltas), and publishes versioned snapshots: on demand (publish) or every
+ * publishIntervalMs after start().
  */
 export class Learner {
   readonly chains: SessionChains;

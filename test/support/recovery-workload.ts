@@ -156,7 +156,9 @@ class LatestRows implements PipelineOutputs {
   session(_partition: number, output: SessionOutput): void {
     const id = output.session.id;
     if (output.kind === 'closed' && this.labeller.onClosed(output).counted) {
-      if (!this.counted.has(id)) this.counted.set(id, countedKey(output.session));
+      if (!this.counted.has(id) && !isSentinel(output.session.visitor)) {
+        this.counted.set(id, countedKey(output.session));
+      }
     }
     const row = sessionRow(output);
     const seen = this.rows.get(output.session.id);
@@ -236,21 +238,19 @@ export async function referenceRun(
   return {
     sessions: withoutNoise(outputs.rows),
     events: outputs.eventIds.size,
-    counted: withoutSentinels(outputs.counted),
+    counted: outputs.counted,
   };
 }
 
-function withoutSentinels(counted: ReadonlyMap<string, string>): Map<string, string> {
-  const kept = new Map<string, string>();
-  for (const [id, key] of counted) {
-    const visitor = (JSON.parse(key) as unknown[])[1];
-    if (!String(visitor).startsWith(SENTINEL_PREFIX)) kept.set(id, key);
-  }
-  return kept;
+function isSentinel(visitor: unknown): boolean {
+  return String(visitor).startsWith(SENTINEL_PREFIX);
 }
 
 export interface ShippedSessions {
-  /** Session id -> what the trainer role counts of it: the first record of the id. */
+  /**
+   * Session id -> what the trainer role counts of it (the first record of the id), sentinels
+   * left out.
+   */
   readonly counted: Map<string, string>;
   /** Records of an id already shipped, which the trainer skips. */
   readonly repeats: number;
@@ -265,17 +265,18 @@ export function shippedSessions(values: readonly Uint8Array[]): ShippedSessions 
     if (!input.ok) throw new Error(input.reason);
     if (input.value.kind !== 'closed') throw new Error(`unexpected ${input.value.kind} record`);
     const { session } = input.value;
+    if (isSentinel(session.visitor)) continue;
     if (counted.has(session.id)) repeats += 1;
     else counted.set(session.id, countedKey(session));
   }
-  return { counted: withoutSentinels(counted), repeats };
+  return { counted, repeats };
 }
 
 function withoutNoise(rows: ReadonlyMap<string, SessionRow>): Map<string, SessionRow> {
   const kept = new Map<string, SessionRow>();
   for (const [id, row] of rows) {
     if (row['deleted'] === 1) continue;
-    if (String(row['visitor']).startsWith(SENTINEL_PREFIX)) continue;
+    if (isSentinel(row['visitor'])) continue;
     kept.set(id, row);
   }
   return kept;
