@@ -17,8 +17,9 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32, silentLogger } from '../src/core/index.js';
-import { KafkaEventLog, topicNames } from '../src/ingest/index.js';
+import { KafkaEventLog, recordBytesOf, topicNames } from '../src/ingest/index.js';
 import { pollUntil } from './polling.js';
+import { drainTopic } from './support/collector-harness.js';
 import { testServices } from './services.js';
 import { ProcessorProcess, groupProgress, type LogLine } from './support/recovery-cluster.js';
 import { KILL_PHASES, type ProcessorSpec } from './support/recovery-spec.js';
@@ -58,36 +59,9 @@ describe('recovery from kill -9 of the processor', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pathcast-recovery-'));
   let input: Workload;
 
-  /** Every record value of a one-partition topic, from its start to its end now. */
-  async function readTopic(topic: string): Promise<Uint8Array[]> {
-    const [offsets] = await admin.fetchTopicOffsets(topic);
-    const end = Number(offsets?.high ?? 0);
-    const values: Uint8Array[] = [];
-    if (end === 0) return values;
-    const consumer = kafka.consumer({ groupId: `${prefix}.reader` });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              if (message.value !== null) values.push(message.value);
-              if (Number(message.offset) + 1 >= end) resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return values;
-  }
-
-  beforeAll(async () => {
-    const started = Date.now();
-    await admin.connect();
-    const log = new KafkaEventLog(
+  /** A client of the test's own on the broker (not the processors' group). */
+  function kafkaLog(): KafkaEventLog {
+    return new KafkaEventLog(
       {
         brokers: services.kafkaBrokers,
         clientId: 'pathcast-it-crash',
@@ -101,6 +75,12 @@ describe('recovery from kill -9 of the processor', () => {
       {},
       { logger: silentLogger },
     );
+  }
+
+  beforeAll(async () => {
+    const started = Date.now();
+    await admin.connect();
+    const log = kafkaLog();
     await log.start();
     try {
       await log.ensureTopics([
@@ -238,7 +218,10 @@ describe('recovery from kill -9 of the processor', () => {
     // The model's side: every session that counts was shipped (a checkpoint waits for that),
     // some twice (closed again in a replay), and what the trainer counts of them, each once,
     // is what it would count of the run without crashes.
-    const shipped = shippedSessions(await readTopic(topics.modelInputs));
+    const reader = kafkaLog();
+    await reader.start();
+    const records = await drainTopic(reader, topics.modelInputs).finally(() => reader.close());
+    const shipped = shippedSessions(records.map((record) => recordBytesOf(record.value)));
     expect(shipped.counted.size).toBe(expected.counted.size);
     expect(expected.counted.size).toBeGreaterThan(EVENTS / 20);
     const different = [...expected.counted].filter(([id, key]) => shipped.counted.get(id) !== key);
