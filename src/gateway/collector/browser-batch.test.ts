@@ -76,15 +76,24 @@ function expectAgreement(raw: Buffer): boolean {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function trackerEvent(random: () => number, n: number, visitor: string): Json {
-  const path = ['/', '/products/123', '/cart', '/checkout', '/p/é-ü'][n % 5] ?? '/';
+/**
+ * A tracker's event; an ASCII body's strings are cut out by offset and a non-ASCII body's are
+ * decoded, so the generated bodies are of both kinds (`ascii`).
+ */
+function trackerEvent(random: () => number, n: number, visitor: string, ascii: boolean): Json {
+  const paths = ['/', '/products/123', '/cart', '/checkout', ascii ? '/p/e-u' : '/p/é-ü'];
+  const path = paths[n % 5] ?? '/';
   const event: Json = {
     messageId: `m-${n}`,
     anonymousId: visitor,
     timestamp: iso(RECEIVED - Math.floor(random() * 60_000)),
     context: {
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0',
-      page: { url: `https://shop.example${path}?utm_source=news`, path, title: 'Shop — 商店' },
+      page: {
+        url: `https://shop.example${path}?utm_source=news`,
+        path,
+        title: ascii ? 'Shop' : 'Shop — 商店',
+      },
       library: { name: 'pathcast.js', version: '1' },
       screen: { width: 1280, height: 720, density: 1.5, top: 0, zoom: 0.25, dpi: -0, e: 1e-7 },
       consent: [true, false, null],
@@ -108,7 +117,8 @@ function trackerEvent(random: () => number, n: number, visitor: string): Json {
 
 function trackerBody(random: () => number, events: number): Json {
   const visitor = `anon-${Math.floor(random() * 1e6).toString(36)}`;
-  const batch = Array.from({ length: events }, (_, n) => trackerEvent(random, n, visitor));
+  const ascii = random() < 0.5;
+  const batch = Array.from({ length: events }, (_, n) => trackerEvent(random, n, visitor, ascii));
   const body: Json = { batch, sentAt: iso(RECEIVED + 2 * 86_400_000) };
   return random() < 0.5 ? { sentAt: body['sentAt'], batch, writeKey: site.writeKey } : body;
 }
@@ -264,6 +274,44 @@ describe('readBrowserBatch', () => {
       [Buffer.from(compact.replace('"type":', '"type":"alias","type":')), undefined],
     ] as const) {
       expect(readBrowserBatch(raw, encoding, RECEIVED)).toBeUndefined();
+    }
+  });
+
+  it('reads ASCII and non-ASCII bodies alike, and checks string lengths in bytes', () => {
+    const random = mulberry32(6);
+    const bodies = Array.from({ length: 40 }, () => trackerBody(random, 4));
+    const texts = bodies.map((body) => JSON.stringify(body));
+    expect(texts.some((text) => /^[\x20-\x7e]*$/.test(text))).toBe(true);
+    expect(texts.some((text) => /[^\x20-\x7e]/.test(text))).toBe(true);
+    for (const text of texts) expect(expectAgreement(Buffer.from(text))).toBe(true);
+
+    // Ids of 256 characters (the limit): in ASCII also 256 bytes, read here; 'é' is two bytes,
+    // so 256 of them are left to the general path, which takes them.
+    const withId = (id: string) => {
+      const body = trackerBody(mulberry32(7), 3);
+      const events = (body['batch'] as Json[]).map((e) => ({ ...e, anonymousId: id }));
+      return Buffer.from(JSON.stringify({ ...body, batch: events }));
+    };
+    expect(readBrowserBatch(withId('e'.repeat(256)), undefined, RECEIVED)?.visitor).toBe(
+      'e'.repeat(256),
+    );
+    const wide = withId('é'.repeat(256));
+    expect(readBrowserBatch(wide, undefined, RECEIVED)).toBeUndefined();
+    expect(generalReading(wide)?.batch.accepted).toBe(3);
+    // A non-ASCII id within the limit in bytes is read, and decoded.
+    expect(readBrowserBatch(withId('é'.repeat(128)), undefined, RECEIVED)?.visitor).toBe(
+      'é'.repeat(128),
+    );
+  });
+
+  it('never reads past the end of a body into what a longer one left behind', () => {
+    const long = Buffer.from(JSON.stringify(trackerBody(mulberry32(8), 6)));
+    expect(expectAgreement(long)).toBe(true);
+    for (let cut = 1; cut <= 48; cut++) {
+      // The same bytes, cut short; read right after the whole body was.
+      expect(readBrowserBatch(long, undefined, RECEIVED)).toBeDefined();
+      const short = long.subarray(0, long.length - cut);
+      expect(readBrowserBatch(short, undefined, RECEIVED), short.toString()).toBeUndefined();
     }
   });
 

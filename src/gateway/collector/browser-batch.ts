@@ -7,6 +7,7 @@ import {
   parseTimeIn,
   type SegmentType,
 } from '../../ingest/index.js';
+import { createJsonScanner, SCAN_MAX_BYTES, type JsonScanner } from './json-scan.js';
 
 /**
  * A browser's batch read without JSON.parse.
@@ -15,18 +16,26 @@ import {
  * its body, in one record (acceptEvents); the collector only has to know that every event of it
  * is valid and whose it is. Building the whole object tree for that was the largest single
  * cost of such a request: JSON.parse of a tracker's 10 KB batch took about a third of the
- * collector's CPU time for it (see the collector benchmark's floor). This reader checks the same JSON grammar without building anything, reads only the fields
- * validation needs, and applies the same checks as the event schema, identity and time steps.
+ * collector's CPU time for it (see the collector benchmark's floor). This reader checks the same
+ * JSON grammar without building anything, reads only the fields validation needs, and applies
+ * the same checks as the event schema, identity and time steps.
+ *
+ * It reads bytes, after a first pass in WebAssembly (json-scan.ts) that refuses control bytes
+ * and backslashes and lists where the quotes are; strings are stepped over by that list, and
+ * only the few values the checks need are cut out as strings.
  *
  * It answers only for bodies it is sure of and leaves everything else to the general path
  * (undefined), which then parses, validates and answers as always:
  * - bytes below 0x20 or a backslash anywhere, or a space between tokens: undefined. So no
- *   string needs decoding, no raw control character can hide in one, and the reader never
- *   skips whitespace: trackers send JSON.stringify's compact form; anything else (pretty-
- *   printed JSON) takes the general path;
+ *   string needs decoding, no raw control character can hide in one, every quote opens or
+ *   closes a string, and the reader never skips whitespace: trackers send JSON.stringify's
+ *   compact form; anything else (pretty-printed JSON) takes the general path;
  * - a batch context, an event with `context.ip`, a number where an id may be one, a repeated
  *   field: undefined;
- * - any event that a check would refuse: undefined (the general path names the refusal).
+ * - any event that a check would refuse: undefined (the general path names the refusal). A
+ *   string's length is checked in bytes, never fewer than its characters (UTF-16 units), so a
+ *   string within a limit here is within the schema's;
+ * - no WebAssembly SIMD in this runtime: undefined for every body.
  * So whatever it accepts, the general path accepts too, as one record of the same visitor: a
  * differential test holds the two to that on generated and mutated bodies.
  */
@@ -59,7 +68,6 @@ const UPPER_E = 0x45;
 const LOWER_T = 0x74;
 const LOWER_F = 0x66;
 const LOWER_N = 0x6e;
-const BACKSLASH = 0x5c;
 
 const FAIL = -1;
 
@@ -97,22 +105,53 @@ const F = Object.fromEntries(FIELDS.map((name, i) => [name, i])) as Record<Field
 /** The event's time fields, each absent, null or a short string. */
 const TIME_FIELDS = [F.timestamp, F.originalTimestamp, F.sentAt, F.receivedAt] as const;
 
-/** Field indexes by name length, for the lookup of a key. */
-const BY_LENGTH: number[][] = [];
-for (let i = 0; i < FIELDS.length; i++) {
-  const length = FIELDS[i]!.length;
-  (BY_LENGTH[length] ??= []).push(i);
+/** A word's bytes (the words here are ASCII). */
+function ascii(word: string): Uint8Array {
+  return Uint8Array.from(word, (c) => c.charCodeAt(0));
+}
+
+const FIELD_BYTES = FIELDS.map(ascii);
+const TYPE_BYTES = SEGMENT_TYPES.map(ascii);
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const NULL_WORD = ascii('null');
+const IP = ascii('ip');
+const BATCH = ascii('batch');
+const SENT_AT = ascii('sentAt');
+const WRITE_KEY = ascii('writeKey');
+const CONTEXT = ascii('context');
+
+/**
+ * Known fields by a key's length and first and last bytes (5 bits of each): the one field a
+ * key can be, checked byte for byte after. Built once; two fields in one slot would be a
+ * mistake here, so building refuses it.
+ */
+const FIELD_SLOTS = new Int8Array(1 << 15).fill(FAIL);
+function fieldSlot(length: number, first: number, last: number): number {
+  return ((first & 31) << 10) | ((last & 31) << 5) | (length & 31);
+}
+FIELD_BYTES.forEach((name, field) => {
+  const slot = fieldSlot(name.length, name[0]!, name[name.length - 1]!);
+  if (FIELD_SLOTS[slot] !== FAIL) throw new Error(`field ${FIELDS[field]} shares a slot`);
+  FIELD_SLOTS[slot] = field;
+});
+
+/** Whether bytes[at, at + word.length) is `word`. */
+function matches(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let i = 0; i < word.length; i++) {
+    if (bytes[at + i] !== word[i]) return false;
+  }
+  return true;
 }
 
 /**
- * Known fields of one object, reused: what each held, and where a string's characters are in
- * the body (cut out only when needed).
+ * Known fields of one object, reused: what each held, and where a string's bytes are in the
+ * body (cut out only when needed).
  */
 class KnownFields {
   readonly kinds: Uint8Array;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
-  body = '';
 
   constructor(count: number) {
     this.kinds = new Uint8Array(count);
@@ -120,24 +159,13 @@ class KnownFields {
     this.ends = new Int32Array(count);
   }
 
-  reset(body: string): void {
+  reset(): void {
     this.kinds.fill(ABSENT);
-    this.body = body;
   }
 
-  /** A string field's length in UTF-16 units. */
+  /** A string field's length in bytes (never fewer than its UTF-16 units). */
   length(field: number): number {
     return (this.ends[field] ?? 0) - (this.starts[field] ?? 0);
-  }
-
-  text(field: number): string {
-    return this.body.slice(this.starts[field], this.ends[field]);
-  }
-
-  /** The field as the general path's event object would hold it: undefined, null or a string. */
-  value(field: number): string | null | undefined {
-    const kind = this.kinds[field];
-    return kind === STRING ? this.text(field) : kind === NULL ? null : undefined;
   }
 }
 
@@ -149,18 +177,431 @@ class EventFields extends KnownFields {
     super(FIELDS.length);
   }
 
-  override reset(body: string): void {
-    super.reset(body);
+  override reset(): void {
+    super.reset();
     this.contextIp = false;
   }
 }
 
-const fields = new EventFields();
-
 /** The body's own known fields. */
 const BODY_SENT_AT = 0;
 const BODY_WRITE_KEY = 1;
-const bodyFields = new KnownFields(2);
+
+interface Events {
+  count: number;
+  visitor: string;
+  firstWriteKey: string | undefined;
+}
+
+/**
+ * Each event's time (timestamp, else originalTimestamp) and own sentAt as read (ms, NaN when
+ * unreadable), for the time checks once the whole body is read.
+ */
+interface EventTimes {
+  readonly has: Uint8Array;
+  readonly time: Float64Array;
+  readonly hasSentAt: Uint8Array;
+  readonly sentAt: Float64Array;
+}
+
+/**
+ * The reader over the scanner's copy of one body at a time: reading runs synchronously, so one
+ * instance, its fields and its tables serve every request.
+ */
+class BatchReader {
+  private readonly scanner: JsonScanner;
+  private readonly bytes: Uint8Array;
+  private readonly quotes: Int32Array;
+  /** The next unread entry of `quotes`: the opening quote of the next string. */
+  private nextQuote = 0;
+  private quoteCount = 0;
+  private raw: Buffer = Buffer.alloc(0);
+  /** The body as text. */
+  private text = '';
+  private ascii = false;
+  private readonly fields = new EventFields();
+  private readonly bodyFields = new KnownFields(2);
+  private readonly times: EventTimes = {
+    has: new Uint8Array(LIMITS.batchEvents),
+    time: new Float64Array(LIMITS.batchEvents),
+    hasSentAt: new Uint8Array(LIMITS.batchEvents),
+    sentAt: new Float64Array(LIMITS.batchEvents),
+  };
+  /**
+   * The containers skipValue is inside, innermost last: 1 an object (a key comes after a
+   * comma), 0 an array. Grows to the deepest nesting seen, which the body's size bounds.
+   */
+  private readonly openContainers: number[] = [];
+
+  constructor(scanner: JsonScanner) {
+    this.scanner = scanner;
+    this.bytes = scanner.bytes;
+    this.quotes = scanner.quotes;
+  }
+
+  read(raw: Buffer, receivedAt: number): BrowserBatch | undefined {
+    if (!this.scanner.scan(raw)) return undefined;
+    this.raw = raw;
+    this.ascii = this.scanner.ascii;
+    // The same string either way; latin1 copies bytes without decoding, for ASCII text.
+    this.text = raw.toString(this.ascii ? 'latin1' : 'utf8');
+    this.quoteCount = this.scanner.quoteCount;
+    this.nextQuote = 0;
+    return this.readBody(raw.length, receivedAt);
+  }
+
+  /** `{ "batch": [events], "sentAt"?, "writeKey"?, ... }` with nothing after it. */
+  private readBody(length: number, receivedAt: number): BrowserBatch | undefined {
+    const { bytes, bodyFields } = this;
+    if (bytes[0] !== OPEN_BRACE) return undefined;
+    let p = 1;
+    let events: Events | undefined;
+    bodyFields.reset();
+    if (bytes[p] === CLOSE_BRACE) return undefined;
+    for (;;) {
+      const keyEnd = this.stringEnd(p);
+      if (keyEnd === FAIL) return undefined;
+      const keyStart = p + 1;
+      const keyLength = keyEnd - keyStart;
+      p = keyEnd + 1;
+      if (bytes[p] !== COLON) return undefined;
+      p++;
+      if (keyLength === BATCH.length && matches(bytes, keyStart, BATCH)) {
+        if (events !== undefined || bytes[p] !== OPEN_BRACKET) return undefined;
+        events = { count: 0, visitor: '', firstWriteKey: undefined };
+        p = this.readEvents(p, events);
+      } else if (keyLength === SENT_AT.length && matches(bytes, keyStart, SENT_AT)) {
+        p = this.readKnown(p, bodyFields, BODY_SENT_AT, false);
+      } else if (keyLength === WRITE_KEY.length && matches(bytes, keyStart, WRITE_KEY)) {
+        p = this.readKnown(p, bodyFields, BODY_WRITE_KEY, false);
+      } else if (keyLength === CONTEXT.length && matches(bytes, keyStart, CONTEXT)) {
+        // A batch context is merged under each event's: the general path's work.
+        return undefined;
+      } else {
+        p = this.skipValue(p);
+      }
+      if (p === FAIL) return undefined;
+      const next = bytes[p];
+      if (next === CLOSE_BRACE) break;
+      if (next !== COMMA) return undefined;
+      p++;
+    }
+    if (p + 1 !== length || events === undefined) return undefined;
+    // A sentAt that is neither a string nor null: the general path refuses it.
+    const sentAtKind = bodyFields.kinds[BODY_SENT_AT];
+    if (sentAtKind !== ABSENT && sentAtKind !== NULL && sentAtKind !== STRING) return undefined;
+    // The times last: the batch's sentAt, which the events' default to, may come after them.
+    const batchHasSentAt = sentAtKind === STRING;
+    const batchSentAt = batchHasSentAt
+      ? parseSentAt(this.stringOf(bodyFields, BODY_SENT_AT))
+      : Number.NaN;
+    const { times } = this;
+    for (let i = 0; i < events.count; i++) {
+      const hasTime = times.has[i] === 1;
+      const ownSentAt = times.hasSentAt[i] === 1;
+      const accepted = eventTimeAccepted(
+        hasTime ? times.time[i]! : receivedAt,
+        hasTime,
+        ownSentAt ? times.sentAt[i]! : batchSentAt,
+        ownSentAt || batchHasSentAt,
+        receivedAt,
+      );
+      if (!accepted) return undefined;
+    }
+    const bodyKey =
+      bodyFields.kinds[BODY_WRITE_KEY] === STRING && bodyFields.length(BODY_WRITE_KEY) > 0
+        ? this.stringOf(bodyFields, BODY_WRITE_KEY)
+        : undefined;
+    return {
+      text: this.text,
+      bytes: length,
+      events: events.count,
+      visitor: events.visitor,
+      writeKey: bodyKey ?? events.firstWriteKey,
+    };
+  }
+
+  /**
+   * The batch array at `p`: every element an event of one visitor that passes every check but
+   * the time's (see `times`). The position after the array, or FAIL.
+   */
+  private readEvents(p: number, out: Events): number {
+    const { bytes, fields } = this;
+    p++;
+    if (bytes[p] === CLOSE_BRACKET) return FAIL;
+    for (;;) {
+      p = this.readEvent(p);
+      if (p === FAIL) return FAIL;
+      const visitor = this.checkEvent();
+      if (visitor === undefined) return FAIL;
+      if (out.count === 0) {
+        out.visitor = visitor;
+        out.firstWriteKey =
+          fields.kinds[F.writeKey] === STRING && fields.length(F.writeKey) > 0
+            ? this.stringOf(fields, F.writeKey)
+            : undefined;
+      } else if (visitor !== out.visitor) {
+        return FAIL;
+      }
+      if (out.count === LIMITS.batchEvents) return FAIL;
+      this.readTimes(out.count);
+      out.count++;
+      const next = bytes[p];
+      if (next === CLOSE_BRACKET) return p + 1;
+      if (next !== COMMA) return FAIL;
+      p++;
+    }
+  }
+
+  /** One event object at `p` into `fields`; returns the position after it, or FAIL. */
+  private readEvent(p: number): number {
+    const { bytes, fields } = this;
+    fields.reset();
+    if (bytes[p] !== OPEN_BRACE) return FAIL;
+    p++;
+    if (bytes[p] === CLOSE_BRACE) return p + 1;
+    for (;;) {
+      const keyEnd = this.stringEnd(p);
+      if (keyEnd === FAIL) return FAIL;
+      const field = fieldAt(bytes, p + 1, keyEnd);
+      p = keyEnd + 1;
+      if (bytes[p] !== COLON) return FAIL;
+      p++;
+      if (field === FAIL) p = this.skipValue(p);
+      else p = this.readKnown(p, fields, field, field === F.context);
+      if (p === FAIL) return FAIL;
+      const next = bytes[p];
+      if (next === CLOSE_BRACE) return p + 1;
+      if (next !== COMMA) return FAIL;
+      p++;
+    }
+  }
+
+  /**
+   * The event's times into slot `i` of `times`, as resolveEventTime reads them: timestamp ??
+   * originalTimestamp, and its own sentAt (the batch's otherwise). After checkEvent, each of
+   * these fields is absent, null or a string.
+   */
+  private readTimes(i: number): void {
+    const { fields, times } = this;
+    const { kinds } = fields;
+    const field = kinds[F.timestamp] === STRING ? F.timestamp : F.originalTimestamp;
+    const has = kinds[field] === STRING;
+    times.has[i] = has ? 1 : 0;
+    times.time[i] = has ? this.timeOf(field) : Number.NaN;
+    const hasSentAt = kinds[F.sentAt] === STRING;
+    times.hasSentAt[i] = hasSentAt ? 1 : 0;
+    times.sentAt[i] = hasSentAt ? parseSentAt(this.stringOf(fields, F.sentAt)) : Number.NaN;
+  }
+
+  /** An event's time field as ms (NaN when unreadable), without cutting it out of ASCII text. */
+  private timeOf(field: number): number {
+    const { fields } = this;
+    if (this.ascii) return parseTimeIn(this.text, fields.starts[field]!, fields.ends[field]!);
+    const text = this.stringOf(fields, field);
+    return parseTimeIn(text, 0, text.length);
+  }
+
+  /** A string field's value. */
+  private stringOf(into: KnownFields, field: number): string {
+    const start = into.starts[field]!;
+    const end = into.ends[field]!;
+    // Byte offsets are string indexes only in ASCII text.
+    return this.ascii ? this.text.slice(start, end) : this.raw.toString('utf8', start, end);
+  }
+
+  /**
+   * The value at `p` of a known field into `into`: what it held, and a string's position; an
+   * object is read for its `ip` key when `isContext`, else skipped. The position after it, or
+   * FAIL, also for a field read twice (JSON.parse keeps the last one; the general path judges
+   * that).
+   */
+  private readKnown(p: number, into: KnownFields, field: number, isContext: boolean): number {
+    const { kinds } = into;
+    if (kinds[field] !== ABSENT) return FAIL;
+    const c = this.bytes[p];
+    if (c === QUOTE) {
+      const end = this.stringEnd(p);
+      if (end === FAIL) return FAIL;
+      kinds[field] = STRING;
+      into.starts[field] = p + 1;
+      into.ends[field] = end;
+      return end + 1;
+    }
+    if (c === LOWER_N) {
+      kinds[field] = NULL;
+      return this.literal(p, NULL_WORD);
+    }
+    kinds[field] = c === OPEN_BRACE ? OBJECT : OTHER;
+    return c === OPEN_BRACE && isContext ? this.readContext(p) : this.skipValue(p);
+  }
+
+  /** The context object at `p`, noting whether it has an `ip` key. */
+  private readContext(p: number): number {
+    const { bytes } = this;
+    p++;
+    if (bytes[p] === CLOSE_BRACE) return p + 1;
+    for (;;) {
+      const keyEnd = this.stringEnd(p);
+      if (keyEnd === FAIL) return FAIL;
+      if (keyEnd - p === 3 && matches(bytes, p + 1, IP)) this.fields.contextIp = true;
+      p = keyEnd + 1;
+      if (bytes[p] !== COLON) return FAIL;
+      p = this.skipValue(p + 1);
+      if (p === FAIL) return FAIL;
+      const next = bytes[p];
+      if (next === CLOSE_BRACE) return p + 1;
+      if (next !== COMMA) return FAIL;
+      p++;
+    }
+  }
+
+  /**
+   * The checks of the event schema (schema.ts) and identity (normalize.ts) on `fields`; the
+   * visitor, or undefined if any fails or the event is not one to log in its batch.
+   */
+  private checkEvent(): string | undefined {
+    const { fields } = this;
+    const { kinds } = fields;
+    if (fields.contextIp) return undefined;
+    if (kinds[F.type] !== STRING) return undefined;
+    const type = typeAt(this.bytes, fields.starts[F.type]!, fields.ends[F.type]!);
+    if (type === undefined) return undefined;
+    if (!optionalString(fields, F.messageId, 0, LIMITS.idChars)) return undefined;
+    if (!nullableString(fields, F.anonymousId, 1, LIMITS.idChars)) return undefined;
+    if (!nullableString(fields, F.userId, 1, LIMITS.idChars)) return undefined;
+    for (const time of TIME_FIELDS) {
+      if (!nullableString(fields, time, 1, FIELD_LIMITS.timeChars)) return undefined;
+    }
+    if (!optionalObject(fields, F.context) || !optionalObject(fields, F.integrations)) {
+      return undefined;
+    }
+    if (!optionalString(fields, F.writeKey, 0, Number.POSITIVE_INFINITY)) return undefined;
+    if (!typeFieldsValid(fields, type)) return undefined;
+
+    if (kinds[F.anonymousId] === STRING) return this.stringOf(fields, F.anonymousId);
+    if (kinds[F.userId] === STRING) return `user:${this.stringOf(fields, F.userId)}`;
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------------------- JSON grammar
+
+  /**
+   * The closing quote of the string opening at `p`, or FAIL. Strings are read in order, so the
+   * next unread quote is the one at `p` when a string opens there; the one after it closes it
+   * (there is no escape to skip).
+   */
+  private stringEnd(p: number): number {
+    const q = this.nextQuote;
+    if (q + 1 >= this.quoteCount || this.quotes[q] !== p) return FAIL;
+    this.nextQuote = q + 2;
+    return this.quotes[q + 1]!;
+  }
+
+  private literal(p: number, word: Uint8Array): number {
+    return matches(this.bytes, p, word) ? p + word.length : FAIL;
+  }
+
+  /** A JSON number at `p` (RFC 8259's grammar); the position after it, or FAIL. */
+  private number(p: number): number {
+    const { bytes } = this;
+    let c = bytes[p];
+    if (c === MINUS) c = bytes[++p];
+    if (c === DIGIT_0) {
+      c = bytes[++p];
+    } else if (c !== undefined && c >= DIGIT_1 && c <= DIGIT_9) {
+      p = digits(bytes, p);
+      c = bytes[p];
+    } else {
+      return FAIL;
+    }
+    if (c === DOT) {
+      if (!isDigit(bytes[p + 1])) return FAIL;
+      p = digits(bytes, p + 1);
+      c = bytes[p];
+    }
+    if (c === LOWER_E || c === UPPER_E) {
+      c = bytes[++p];
+      if (c === PLUS || c === MINUS) c = bytes[++p];
+      if (!isDigit(c)) return FAIL;
+      p = digits(bytes, p);
+    }
+    return p;
+  }
+
+  /**
+   * Any JSON value at `p`, checked and skipped; the position after it, or FAIL. Iterative (a
+   * stack of open containers), so no nesting depth can overflow the call stack.
+   */
+  private skipValue(p: number): number {
+    const { bytes, openContainers: open } = this;
+    let depth = 0;
+    for (;;) {
+      // A value starts at p.
+      const c = bytes[p];
+      if (c === QUOTE) {
+        const end = this.stringEnd(p);
+        if (end === FAIL) return FAIL;
+        p = end + 1;
+      } else if (c === OPEN_BRACE) {
+        p++;
+        if (bytes[p] === CLOSE_BRACE) {
+          p++;
+        } else {
+          open[depth++] = 1;
+          p = this.memberValue(p);
+          if (p === FAIL) return FAIL;
+          continue;
+        }
+      } else if (c === OPEN_BRACKET) {
+        p++;
+        if (bytes[p] === CLOSE_BRACKET) {
+          p++;
+        } else {
+          open[depth++] = 0;
+          continue;
+        }
+      } else if (c === LOWER_T) {
+        p = this.literal(p, TRUE);
+      } else if (c === LOWER_F) {
+        p = this.literal(p, FALSE);
+      } else if (c === LOWER_N) {
+        p = this.literal(p, NULL_WORD);
+      } else {
+        p = this.number(p);
+      }
+      if (p === FAIL) return FAIL;
+      // After a value: commas and closing brackets until the next value, or the end.
+      for (;;) {
+        if (depth === 0) return p;
+        const next = bytes[p];
+        const inObject = open[depth - 1] === 1;
+        if (next === COMMA) {
+          p++;
+          if (inObject) p = this.memberValue(p);
+          if (p === FAIL) return FAIL;
+          break;
+        }
+        if (next !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) return FAIL;
+        depth--;
+        p++;
+      }
+    }
+  }
+
+  /** `"key":` at `p`; the position of the value after it, or FAIL. */
+  private memberValue(p: number): number {
+    const keyEnd = this.stringEnd(p);
+    if (keyEnd === FAIL) return FAIL;
+    p = keyEnd + 1;
+    if (this.bytes[p] !== COLON) return FAIL;
+    return p + 1;
+  }
+}
+
+const reader = ((scanner) => (scanner === undefined ? undefined : new BatchReader(scanner)))(
+  createJsonScanner(),
+);
 
 /**
  * The batch, or undefined when the general path must read it (see the file comment).
@@ -174,448 +615,92 @@ export function readBrowserBatch(
   if (contentEncoding !== undefined || raw.length === 0 || raw.length > LIMITS.eventBytes) {
     return undefined;
   }
-  if (!plainText(raw)) return undefined;
-  const text = raw.toString('utf8');
-  return readBody(text, raw.length, receivedAt);
+  return reader?.read(raw, receivedAt);
 }
 
-/** No byte below 0x20 and no backslash (which rules out gzip's magic bytes too). */
-function plainText(raw: Buffer): boolean {
-  const length = raw.length;
-  let i = 0;
-  // Four bytes at a time, from an aligned offset: a byte b < 0x20 sets the high bit of
-  // (b - 0x20) & ~b, and a backslash is a zero byte of x ^ 0x5c5c5c5c.
-  while (i < length && ((raw.byteOffset + i) & 3) !== 0) {
-    if (!plainByte(raw[i]!)) return false;
-    i++;
-  }
-  const words = new Int32Array(raw.buffer, raw.byteOffset + i, (length - i) >> 2);
-  for (let w = 0; w < words.length; w++) {
-    const x = words[w]!;
-    const y = x ^ 0x5c5c5c5c;
-    if ((((x - 0x20202020) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) return false;
-  }
-  for (i += words.length * 4; i < length; i++) {
-    if (!plainByte(raw[i]!)) return false;
-  }
-  return true;
+if (LIMITS.eventBytes > SCAN_MAX_BYTES) {
+  throw new Error('the JSON scanner must take a body of LIMITS.eventBytes');
 }
 
-function plainByte(byte: number): boolean {
-  return byte >= 0x20 && byte !== BACKSLASH;
+/** The index of the known field named by bytes[start, end), or FAIL. */
+function fieldAt(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0 || length > 31) return FAIL;
+  const field = FIELD_SLOTS[fieldSlot(length, bytes[start]!, bytes[end - 1]!)]!;
+  if (field === FAIL) return FAIL;
+  const name = FIELD_BYTES[field]!;
+  return name.length === length && matches(bytes, start, name) ? field : FAIL;
 }
 
-/** `{ "batch": [events], "sentAt"?, "writeKey"?, ... }` with nothing after it. */
-function readBody(s: string, bytes: number, receivedAt: number): BrowserBatch | undefined {
-  if (s.charCodeAt(0) !== OPEN_BRACE) return undefined;
-  let p = 1;
-  let events: Events | undefined;
-  bodyFields.reset(s);
-  if (s.charCodeAt(p) === CLOSE_BRACE) return undefined;
-  for (;;) {
-    const keyEnd = stringEnd(s, p);
-    if (keyEnd === FAIL) return undefined;
-    const keyStart = p + 1;
-    const keyLength = keyEnd - keyStart;
-    p = keyEnd + 1;
-    if (s.charCodeAt(p) !== COLON) return undefined;
-    p++;
-    const c = s.charCodeAt(p);
-    if (keyLength === 5 && s.startsWith('batch', keyStart)) {
-      if (events !== undefined || c !== OPEN_BRACKET) return undefined;
-      events = { count: 0, visitor: '', firstWriteKey: undefined };
-      p = readEvents(s, p, events);
-    } else if (keyLength === 6 && s.startsWith('sentAt', keyStart)) {
-      p = readKnown(s, p, bodyFields, BODY_SENT_AT);
-    } else if (keyLength === 8 && s.startsWith('writeKey', keyStart)) {
-      p = readKnown(s, p, bodyFields, BODY_WRITE_KEY);
-    } else if (keyLength === 7 && s.startsWith('context', keyStart)) {
-      // A batch context is merged under each event's: the general path's work.
-      return undefined;
-    } else {
-      p = skipValue(s, p);
-    }
-    if (p === FAIL) return undefined;
-    const next = s.charCodeAt(p);
-    if (next === CLOSE_BRACE) break;
-    if (next !== COMMA) return undefined;
-    p++;
-  }
-  if (p + 1 !== s.length || events === undefined) return undefined;
-  // A sentAt that is neither a string nor null: the general path refuses it.
-  const sentAtKind = bodyFields.kinds[BODY_SENT_AT];
-  if (sentAtKind !== ABSENT && sentAtKind !== NULL && sentAtKind !== STRING) return undefined;
-  // The times last: the batch's sentAt, which the events' default to, may come after them.
-  const batchHasSentAt = sentAtKind === STRING;
-  const batchSentAt = batchHasSentAt ? parseSentAt(bodyFields.text(BODY_SENT_AT)) : Number.NaN;
-  for (let i = 0; i < events.count; i++) {
-    const hasTime = times.has[i] === 1;
-    const ownSentAt = times.hasSentAt[i] === 1;
-    const accepted = eventTimeAccepted(
-      hasTime ? times.time[i]! : receivedAt,
-      hasTime,
-      ownSentAt ? times.sentAt[i]! : batchSentAt,
-      ownSentAt || batchHasSentAt,
-      receivedAt,
-    );
-    if (!accepted) return undefined;
-  }
-  const bodyKey =
-    bodyFields.kinds[BODY_WRITE_KEY] === STRING && bodyFields.length(BODY_WRITE_KEY) > 0
-      ? bodyFields.text(BODY_WRITE_KEY)
-      : undefined;
-  return {
-    text: s,
-    bytes,
-    events: events.count,
-    visitor: events.visitor,
-    writeKey: bodyKey ?? events.firstWriteKey,
-  };
-}
-
-interface Events {
-  count: number;
-  visitor: string;
-  firstWriteKey: string | undefined;
-}
-
-/**
- * Each event's time (timestamp, else originalTimestamp) and own sentAt as read (ms, NaN when
- * unreadable), for the time checks once the whole body is read. Reused: reading runs
- * synchronously.
- */
-const times = {
-  has: new Uint8Array(LIMITS.batchEvents),
-  time: new Float64Array(LIMITS.batchEvents),
-  hasSentAt: new Uint8Array(LIMITS.batchEvents),
-  sentAt: new Float64Array(LIMITS.batchEvents),
-};
-
-/**
- * The batch array at `p`: every element an event of one visitor that passes every check but
- * the time's (see `times`). The position after the array, or FAIL.
- */
-function readEvents(s: string, p: number, out: Events): number {
-  p++;
-  if (s.charCodeAt(p) === CLOSE_BRACKET) return FAIL;
-  for (;;) {
-    p = readEvent(s, p);
-    if (p === FAIL) return FAIL;
-    const visitor = checkEvent();
-    if (visitor === undefined) return FAIL;
-    if (out.count === 0) {
-      out.visitor = visitor;
-      const key = fields.value(F.writeKey);
-      out.firstWriteKey = typeof key === 'string' && key !== '' ? key : undefined;
-    } else if (visitor !== out.visitor) {
-      return FAIL;
-    }
-    if (out.count === LIMITS.batchEvents) return FAIL;
-    readTimes(out.count);
-    out.count++;
-    const next = s.charCodeAt(p);
-    if (next === CLOSE_BRACKET) return p + 1;
-    if (next !== COMMA) return FAIL;
-    p++;
-  }
-}
-
-/** One event object at `p` into `fields`; returns the position after it, or FAIL. */
-function readEvent(s: string, p: number): number {
-  fields.reset(s);
-  if (s.charCodeAt(p) !== OPEN_BRACE) return FAIL;
-  p++;
-  if (s.charCodeAt(p) === CLOSE_BRACE) return p + 1;
-  for (;;) {
-    const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
-    if (keyEnd === FAIL) return FAIL;
-    const field = fieldAt(s, p + 1, keyEnd);
-    p = keyEnd + 1;
-    if (s.charCodeAt(p) !== COLON) return FAIL;
-    p++;
-    if (field === FAIL) p = skipValue(s, p);
-    else p = readKnown(s, p, fields, field, field === F.context ? readContext : skipValue);
-    if (p === FAIL) return FAIL;
-    const next = s.charCodeAt(p);
-    if (next === CLOSE_BRACE) return p + 1;
-    if (next !== COMMA) return FAIL;
-    p++;
-  }
-}
-
-/**
- * The event's times into slot `i` of `times`, as resolveEventTime reads them: timestamp ??
- * originalTimestamp, and its own sentAt (the batch's otherwise). After checkEvent, each of these
- * fields is absent, null or a string.
- */
-function readTimes(i: number): void {
-  const { kinds, starts, ends } = fields;
-  const field = kinds[F.timestamp] === STRING ? F.timestamp : F.originalTimestamp;
-  const has = kinds[field] === STRING;
-  times.has[i] = has ? 1 : 0;
-  times.time[i] = has ? parseTimeIn(fields.body, starts[field]!, ends[field]!) : Number.NaN;
-  const hasSentAt = kinds[F.sentAt] === STRING;
-  times.hasSentAt[i] = hasSentAt ? 1 : 0;
-  times.sentAt[i] = hasSentAt ? parseSentAt(fields.text(F.sentAt)) : Number.NaN;
-}
-
-/**
- * The value at `p` of a known field into `into`: what it held, and a string's position; an
- * object goes through `readObject`. The position after it, or FAIL, also for a field read twice
- * (JSON.parse keeps the last one; the general path judges that).
- */
-function readKnown(
-  s: string,
-  p: number,
-  into: KnownFields,
-  field: number,
-  readObject: (s: string, p: number) => number = skipValue,
-): number {
-  const { kinds } = into;
-  if (kinds[field] !== ABSENT) return FAIL;
-  const c = s.charCodeAt(p);
-  if (c === QUOTE) {
-    const end = s.indexOf('"', p + 1);
-    if (end === FAIL) return FAIL;
-    kinds[field] = STRING;
-    into.starts[field] = p + 1;
-    into.ends[field] = end;
-    return end + 1;
-  }
-  if (c === LOWER_N) {
-    kinds[field] = NULL;
-    return literal(s, p, 'null');
-  }
-  kinds[field] = c === OPEN_BRACE ? OBJECT : OTHER;
-  return c === OPEN_BRACE ? readObject(s, p) : skipValue(s, p);
-}
-
-/** The context object at `p`, noting whether it has an `ip` key. */
-function readContext(s: string, p: number): number {
-  p++;
-  if (s.charCodeAt(p) === CLOSE_BRACE) return p + 1;
-  for (;;) {
-    const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
-    if (keyEnd === FAIL) return FAIL;
-    if (keyEnd - p === 3 && s.startsWith('ip', p + 1)) fields.contextIp = true;
-    p = keyEnd + 1;
-    if (s.charCodeAt(p) !== COLON) return FAIL;
-    p = skipValue(s, p + 1);
-    if (p === FAIL) return FAIL;
-    const next = s.charCodeAt(p);
-    if (next === CLOSE_BRACE) return p + 1;
-    if (next !== COMMA) return FAIL;
-    p++;
-  }
-}
-
-/** The index of the known field named by s[start, end), or FAIL. */
-function fieldAt(s: string, start: number, end: number): number {
-  const candidates = BY_LENGTH[end - start];
-  if (candidates === undefined) return FAIL;
-  for (const field of candidates) {
-    if (s.startsWith(FIELDS[field]!, start)) return field;
-  }
-  return FAIL;
-}
-
-/**
- * The checks of the event schema (schema.ts) and identity (normalize.ts) on `fields`; the
- * visitor, or undefined if any fails or the event is not one to log in its batch. String
- * lengths are UTF-16 units, never fewer than the schema's characters: a string within these
- * bounds is within the schema's.
- */
-function checkEvent(): string | undefined {
-  const { kinds } = fields;
-  if (fields.contextIp) return undefined;
-  if (kinds[F.type] !== STRING) return undefined;
-  const type = typeAt(fields.body, fields.starts[F.type]!, fields.ends[F.type]!);
-  if (type === undefined) return undefined;
-  if (!optionalString(F.messageId, 0, LIMITS.idChars)) return undefined;
-  if (!nullableString(F.anonymousId, 1, LIMITS.idChars)) return undefined;
-  if (!nullableString(F.userId, 1, LIMITS.idChars)) return undefined;
-  for (const time of TIME_FIELDS) {
-    if (!nullableString(time, 1, FIELD_LIMITS.timeChars)) return undefined;
-  }
-  if (!optionalObject(F.context) || !optionalObject(F.integrations)) return undefined;
-  if (!optionalString(F.writeKey, 0, Number.POSITIVE_INFINITY)) return undefined;
-  if (!typeFieldsValid(type)) return undefined;
-
-  const anonymousId = kinds[F.anonymousId] === STRING ? fields.text(F.anonymousId) : null;
-  const userId = kinds[F.userId] === STRING ? fields.text(F.userId) : null;
-  if (anonymousId === null && userId === null) return undefined;
-  return anonymousId ?? `user:${userId ?? ''}`;
-}
-
-/** The event type spelled by s[start, end), without cutting it out; undefined for no type. */
-function typeAt(s: string, start: number, end: number): SegmentType | undefined {
-  for (const type of SEGMENT_TYPES) {
-    if (type.length === end - start && s.startsWith(type, start)) return type;
+/** The event type spelled by bytes[start, end), without cutting it out; undefined for no type. */
+function typeAt(bytes: Uint8Array, start: number, end: number): SegmentType | undefined {
+  for (let i = 0; i < TYPE_BYTES.length; i++) {
+    const type = TYPE_BYTES[i]!;
+    if (type.length === end - start && matches(bytes, start, type)) return SEGMENT_TYPES[i];
   }
   return undefined;
 }
 
-function typeFieldsValid(type: SegmentType): boolean {
+function typeFieldsValid(fields: KnownFields, type: SegmentType): boolean {
   switch (type) {
     case 'track':
-      return requiredString(F.event, 1, FIELD_LIMITS.nameChars) && optionalObject(F.properties);
+      return (
+        requiredString(fields, F.event, 1, FIELD_LIMITS.nameChars) &&
+        optionalObject(fields, F.properties)
+      );
     case 'page':
       return (
-        nullableString(F.name, 0, FIELD_LIMITS.nameChars) &&
-        nullableString(F.category, 0, FIELD_LIMITS.nameChars) &&
-        optionalObject(F.properties)
+        nullableString(fields, F.name, 0, FIELD_LIMITS.nameChars) &&
+        nullableString(fields, F.category, 0, FIELD_LIMITS.nameChars) &&
+        optionalObject(fields, F.properties)
       );
     case 'screen':
-      return nullableString(F.name, 0, FIELD_LIMITS.nameChars) && optionalObject(F.properties);
+      return (
+        nullableString(fields, F.name, 0, FIELD_LIMITS.nameChars) &&
+        optionalObject(fields, F.properties)
+      );
     case 'identify':
-      return optionalObject(F.traits);
+      return optionalObject(fields, F.traits);
     case 'alias':
       return (
-        requiredString(F.previousId, 1, LIMITS.idChars) &&
-        requiredString(F.userId, 1, LIMITS.idChars)
+        requiredString(fields, F.previousId, 1, LIMITS.idChars) &&
+        requiredString(fields, F.userId, 1, LIMITS.idChars)
       );
     case 'group':
-      return requiredString(F.groupId, 1, LIMITS.idChars) && optionalObject(F.traits);
+      return (
+        requiredString(fields, F.groupId, 1, LIMITS.idChars) && optionalObject(fields, F.traits)
+      );
   }
 }
 
-function requiredString(field: number, min: number, max: number): boolean {
+/**
+ * A string of `min` to `max` characters, checked on its bytes: `min` is 0 or 1 here, which
+ * bytes and characters agree on, and a string within `max` bytes is within `max` characters.
+ */
+function requiredString(fields: KnownFields, field: number, min: number, max: number): boolean {
   if (fields.kinds[field] !== STRING) return false;
   const length = fields.length(field);
   return length >= min && length <= max;
 }
 
-function optionalString(field: number, min: number, max: number): boolean {
-  return fields.kinds[field] === ABSENT || requiredString(field, min, max);
+function optionalString(fields: KnownFields, field: number, min: number, max: number): boolean {
+  return fields.kinds[field] === ABSENT || requiredString(fields, field, min, max);
 }
 
-function nullableString(field: number, min: number, max: number): boolean {
-  return fields.kinds[field] === NULL || optionalString(field, min, max);
+function nullableString(fields: KnownFields, field: number, min: number, max: number): boolean {
+  return fields.kinds[field] === NULL || optionalString(fields, field, min, max);
 }
 
-function optionalObject(field: number): boolean {
+function optionalObject(fields: KnownFields, field: number): boolean {
   const kind = fields.kinds[field];
   return kind === ABSENT || kind === OBJECT;
 }
 
-// ------------------------------------------------------------------------------ JSON grammar
-
-/** The closing quote of the string opening at `p` (there is no escape to skip), or FAIL. */
-function stringEnd(s: string, p: number): number {
-  return s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= DIGIT_0 && c <= DIGIT_9;
 }
 
-function literal(s: string, p: number, word: string): number {
-  return s.startsWith(word, p) ? p + word.length : FAIL;
-}
-
-/** A JSON number at `p` (RFC 8259's grammar); the position after it, or FAIL. */
-function number(s: string, p: number): number {
-  let c = s.charCodeAt(p);
-  if (c === MINUS) c = s.charCodeAt(++p);
-  if (c === DIGIT_0) {
-    c = s.charCodeAt(++p);
-  } else if (c >= DIGIT_1 && c <= DIGIT_9) {
-    p = digits(s, p);
-    c = s.charCodeAt(p);
-  } else {
-    return FAIL;
-  }
-  if (c === DOT) {
-    if (!isDigit(s.charCodeAt(p + 1))) return FAIL;
-    p = digits(s, p + 1);
-    c = s.charCodeAt(p);
-  }
-  if (c === LOWER_E || c === UPPER_E) {
-    c = s.charCodeAt(++p);
-    if (c === PLUS || c === MINUS) c = s.charCodeAt(++p);
-    if (!isDigit(c)) return FAIL;
-    p = digits(s, p);
-  }
+function digits(bytes: Uint8Array, p: number): number {
+  while (isDigit(bytes[p])) p++;
   return p;
-}
-
-function isDigit(c: number): boolean {
-  return c >= DIGIT_0 && c <= DIGIT_9;
-}
-
-function digits(s: string, p: number): number {
-  while (isDigit(s.charCodeAt(p))) p++;
-  return p;
-}
-
-/**
- * The containers skipValue is inside, innermost last: 1 an object (a key comes after a comma),
- * 0 an array. Reused (reading runs synchronously); grows to the deepest nesting seen, which the
- * body's size bounds.
- */
-const openContainers: number[] = [];
-
-/**
- * Any JSON value at `p`, checked and skipped; the position after it, or FAIL. Iterative (a
- * stack of open containers), so no nesting depth can overflow the call stack.
- */
-function skipValue(s: string, p: number): number {
-  const open = openContainers;
-  let depth = 0;
-  for (;;) {
-    // A value starts at p.
-    const c = s.charCodeAt(p);
-    if (c === QUOTE) {
-      const end = s.indexOf('"', p + 1);
-      if (end === FAIL) return FAIL;
-      p = end + 1;
-    } else if (c === OPEN_BRACE) {
-      p++;
-      if (s.charCodeAt(p) === CLOSE_BRACE) {
-        p++;
-      } else {
-        open[depth++] = 1;
-        p = memberValue(s, p);
-        if (p === FAIL) return FAIL;
-        continue;
-      }
-    } else if (c === OPEN_BRACKET) {
-      p++;
-      if (s.charCodeAt(p) === CLOSE_BRACKET) {
-        p++;
-      } else {
-        open[depth++] = 0;
-        continue;
-      }
-    } else if (c === LOWER_T) {
-      p = literal(s, p, 'true');
-    } else if (c === LOWER_F) {
-      p = literal(s, p, 'false');
-    } else if (c === LOWER_N) {
-      p = literal(s, p, 'null');
-    } else {
-      p = number(s, p);
-    }
-    if (p === FAIL) return FAIL;
-    // After a value: commas and closing brackets until the next value, or the end.
-    for (;;) {
-      if (depth === 0) return p;
-      const next = s.charCodeAt(p);
-      const inObject = open[depth - 1] === 1;
-      if (next === COMMA) {
-        p++;
-        if (inObject) p = memberValue(s, p);
-        if (p === FAIL) return FAIL;
-        break;
-      }
-      if (next !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) return FAIL;
-      depth--;
-      p++;
-    }
-  }
-}
-
-/** `"key" :` at `p`; the position of the value after it, or FAIL. */
-function memberValue(s: string, p: number): number {
-  const keyEnd = s.charCodeAt(p) === QUOTE ? s.indexOf('"', p + 1) : FAIL;
-  if (keyEnd === FAIL) return FAIL;
-  p = keyEnd + 1;
-  if (s.charCodeAt(p) !== COLON) return FAIL;
-  return p + 1;
 }
