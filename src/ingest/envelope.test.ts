@@ -3,6 +3,7 @@ import {
   decodeEnvelopes,
   encodeBatchEnvelope,
   encodeEnvelope,
+  encodeEventEnvelope,
   type RawEnvelope,
 } from './envelope.js';
 
@@ -23,6 +24,15 @@ describe('envelope', () => {
       ok: true,
       value: [envelope],
     });
+  });
+
+  it('writes an event given as JSON text exactly as encodeEnvelope writes the event', () => {
+    for (const sentAt of ['2026-06-01T12:00:00Z', 'sh"ort', null]) {
+      const one = { ...envelope, site: 'sh"op', sentAt, ipPrefix: '' };
+      const { v, event, ...rest } = one;
+      expect(v).toBe(1);
+      expect(encodeEventEnvelope(rest, JSON.stringify(event))).toBe(encodeEnvelope(one));
+    }
   });
 
   it('reads a batch record as its events, the batch context under each event', () => {

@@ -28,8 +28,10 @@ export {
 export {
   encodeEnvelope,
   encodeBatchEnvelope,
+  encodeEventEnvelope,
   decodeEnvelopes,
   type BatchEnvelopeMeta,
+  type EventEnvelopeMeta,
   type RawEnvelope,
 } from './envelope.js';
 export { mergeBatchContext } from './segment/batch-context.js';

@@ -4,6 +4,7 @@ import {
   LIMITS,
   encodeBatchEnvelope,
   encodeEnvelope,
+  encodeEventEnvelope,
   failedEvent,
   checkSegmentEvent,
   mergeBatchContext,
@@ -11,6 +12,7 @@ import {
   type EventRejection,
   type FailedEvent,
 } from '../../ingest/index.js';
+import type { CompactEvent } from './compact-batch.js';
 import { hasIpField, readMessageId, removeIp } from './event-prep.js';
 
 /** Why the collector refused one event of a request. */
@@ -146,6 +148,28 @@ export function bodyRecord(
   const { country, ipPrefix } = ctx.geo(ctx.clientIp);
   const meta = { site: ctx.site.id, receivedAt, country, ipPrefix };
   return { key: visitorKey(ctx.site.id, visitor), value: encodeBatchEnvelope(meta, text) };
+}
+
+/**
+ * The records of a batch read as text event by event (compact-batch.ts): what acceptEvents
+ * writes for the same events, or undefined when one is over the size limit (the general path
+ * then refuses that one by name).
+ */
+export function eventRecords(
+  ctx: Pick<AcceptContext, 'site' | 'clientIp' | 'geo'>,
+  receivedAt: number,
+  sentAt: string | null,
+  events: readonly CompactEvent[],
+): Array<{ key: string; value: string }> | undefined {
+  const records: Array<{ key: string; value: string }> = [];
+  for (const event of events) {
+    const { country, ipPrefix } = ctx.geo(event.ip || ctx.clientIp);
+    const meta = { site: ctx.site.id, receivedAt, sentAt, country, ipPrefix };
+    const value = encodeEventEnvelope(meta, event.json);
+    if (value.length > LIMITS.eventBytes) return undefined;
+    records.push({ key: visitorKey(ctx.site.id, event.visitor), value });
+  }
+  return records;
 }
 
 /** Rejections (and their failed events, pairwise) in the order of the events in the request. */

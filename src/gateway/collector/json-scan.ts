@@ -1,5 +1,5 @@
 /**
- * The browser-batch reader's first pass, in WebAssembly: one sweep over a body, 16 bytes at a
+ * The compact-batch reader's first pass, in WebAssembly: one sweep over a body, 16 bytes at a
  * time, that refuses it for any byte below 0x20 or a backslash, tells whether it is all ASCII,
  * and lists where every double quote is.
  *
@@ -13,14 +13,17 @@
 
 /** Assembled from json-scan.wat. */
 const MODULE =
-  'AGFzbQEAAAABBwFgAn9/AX8DAgEABQMBAAMHEQIGbWVtb3J5AgAEc2NhbgAACpwBAZkBAwF/A3sCfwJAA0AgAiAATw0B' +
+  'AGFzbQEAAAABBwFgAn9/AX8DAgEABQMBACgHEQIGbWVtb3J5AgAEc2NhbgAACpwBAZkBAwF/A3sCfwJAA0AgAiAATw0B' +
   'IAL9AAQAIQMgBCADQSD9D/0mIANB3AD9D/0j/VD9UCEEIAUgA/1QIQUgA0Ei/Q/9I/1kIQcCQANAIAdFDQEgASAGQQJ0' +
   'aiACIAdoajYCACAGQQFqIQYgByAHQQFrcSEHDAALCyACQRBqIQIMAAsLIAT9UwRAQX8PCyAGQQF0IAX9ZEEAR3IL';
 
-/** Longest body the scanner takes, in bytes. */
-export const SCAN_MAX_BYTES = 32 * 1024;
-/** Where the quote offsets go: past the longest body and its padding (memory is 3 pages). */
-const QUOTES_AT = 64 * 1024;
+/** Longest body the scanner takes, in bytes: a batch request's limit (LIMITS.batchBytes). */
+export const SCAN_MAX_BYTES = 500 * 1024;
+/**
+ * Where the quote offsets go: past the longest body and its padding. They need 4 bytes for each
+ * byte of the body at most: 2.5 MB in all, within the module's 40 pages of 64 KB.
+ */
+const QUOTES_AT = SCAN_MAX_BYTES + 64;
 const SPACE = 0x20;
 
 /** The module's bytes, for the test that assembles json-scan.wat and compares. */

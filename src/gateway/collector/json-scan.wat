@@ -1,4 +1,4 @@
-;; The first pass of the browser-batch reader (json-scan.ts), 16 bytes at a time.
+;; The first pass of the compact-batch reader (json-scan.ts), 16 bytes at a time.
 ;;
 ;; scan(length, quotesAt): the body is in memory[0, length), length a multiple of 16 (the caller
 ;; pads it with spaces). Writes the offset of every double quote, in order, as i32s from
@@ -8,7 +8,7 @@
 ;;
 ;; json-scan.ts embeds what this assembles to; its test assembles this file again and compares.
 (module
-  (memory (export "memory") 3)
+  (memory (export "memory") 40)
   (func (export "scan") (param $length i32) (param $quotesAt i32) (result i32)
     (local $at i32)
     (local $block v128)

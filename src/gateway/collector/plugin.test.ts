@@ -346,6 +346,25 @@ describe('collector', () => {
     for (const f of failed) expect(JSON.stringify(f)).not.toContain('203.0.113.77');
   });
 
+  it('refuses by name a valid event too large for its record, in a batch read without JSON.parse', async () => {
+    await build();
+    const response = await post('/v1/batch', {
+      batch: [track(1), track(2, { properties: { pad: 'x'.repeat(33 * 1024) } }), track(3)],
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      code: 'event_rejected',
+      accepted: 2,
+      rejected: [{ index: 1, messageId: 'm-2', code: 'event_too_large' }],
+    });
+    expect(log.events().map((e) => (e.event as { messageId: string }).messageId)).toEqual([
+      'm-1',
+      'm-3',
+    ]);
+    const failed = log.records(topics.failedEvents).map((r) => JSON.parse(r.value));
+    expect(failed).toMatchObject([{ reason: 'event_too_large', id: 'm-2' }]);
+  });
+
   it('names the code of a single rejected event', async () => {
     await build();
     const response = await post('/v1/track', { event: 'x' });

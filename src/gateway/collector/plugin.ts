@@ -12,9 +12,15 @@ import {
 import { normaliseOrigin, type SiteConfig } from '../../config/index.js';
 import { LIMITS, SEGMENT_TYPES, type TopicNames } from '../../ingest/index.js';
 import { httpError, type HttpErrorCode } from '../http-errors.js';
-import { acceptEvents, bodyRecord, type AcceptedBatch, type GeoLookup } from './accept.js';
+import {
+  acceptEvents,
+  bodyRecord,
+  eventRecords,
+  type AcceptedBatch,
+  type GeoLookup,
+} from './accept.js';
 import { decodeBody, type BodyProblem } from './body.js';
-import { readBrowserBatch, type BrowserBatch } from './browser-batch.js';
+import { readCompactBatch, type CompactBatch } from './compact-batch.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 
 /** The part of the event log the collector needs. */
@@ -122,15 +128,15 @@ export async function collectorPlugin(
     const headerKey = basicAuthUser(request.headers.authorization);
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const encoding = headerValue(request.headers['content-encoding']);
-    // A browser's batch is read without JSON.parse when that reader is sure of it
-    // (browser-batch.ts); any other body is parsed and validated event by event.
+    // A batch in compact JSON is read without JSON.parse when that reader is sure of it
+    // (compact-batch.ts); any other body is parsed and validated event by event.
     const receivedAt = options.clock.now();
-    const browser =
-      forcedType === undefined ? readBrowserBatch(raw, encoding, receivedAt) : undefined;
+    const compact =
+      forcedType === undefined ? readCompactBatch(raw, encoding, receivedAt) : undefined;
     const read =
-      browser === undefined
+      compact === undefined
         ? readBody(raw, encoding, forcedType, request.ip)
-        : ok(browserBody(browser, receivedAt, request.ip));
+        : ok(compactBody(compact, receivedAt, raw, request.ip));
     if (!read.ok) return send(reply, read.code, { reason: read.reason });
     const body = read.value;
 
@@ -242,19 +248,33 @@ export async function collectorPlugin(
     });
   };
 
-  /** A browser batch the reader vouched for: all its events valid, logged as its body. */
-  const browserBody = (batch: BrowserBatch, receivedAt: number, clientIp: string): RequestBody => ({
+  /**
+   * A batch the compact reader vouched for: all its events valid, logged as its body or event by
+   * event. An event whose record would be over the size limit sends the body the general way,
+   * which refuses that event by name.
+   */
+  const compactBody = (
+    batch: CompactBatch,
+    receivedAt: number,
+    raw: Buffer,
+    clientIp: string,
+  ): RequestBody => ({
     events: batch.events,
     isBatch: true,
     writeKey: batch.writeKey,
-    accept: (site) => ({
-      records: [
-        bodyRecord({ site, clientIp, geo: options.geo }, batch.visitor, receivedAt, batch.text),
-      ],
-      accepted: batch.events,
-      failed: [],
-      rejected: [],
-    }),
+    accept: (site) => {
+      const ctx = { site, clientIp, geo: options.geo };
+      const records =
+        batch.perEvent === undefined
+          ? [bodyRecord(ctx, batch.visitor, receivedAt, batch.text)]
+          : eventRecords(ctx, receivedAt, batch.sentAt, batch.perEvent);
+      if (records === undefined) {
+        const general = readBody(raw, undefined, undefined, clientIp);
+        if (!general.ok) throw new Error(`a body the compact reader took: ${general.reason}`);
+        return general.value.accept(site);
+      }
+      return { records, accepted: batch.events, failed: [], rejected: [] };
+    },
   });
 
   app.post('/v1/batch', (request, reply) => handle(request, reply, undefined));

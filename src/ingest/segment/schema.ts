@@ -7,7 +7,7 @@ import { FIELD_LIMITS, LIMITS } from './limits.js';
  * Pathcast reads is constrained; other fields pass through (`additionalProperties` allowed), as
  * Segment's own API accepts them.
  *
- * NOTE: the collector's reader of browser batches (gateway/collector/browser-batch.ts) applies
+ * NOTE: the collector's reader of compact batches (gateway/collector/compact-batch.ts) applies
  * these checks without JSON.parse; a change here needs the same change there (its differential
  * test compares the two on edited events).
  */

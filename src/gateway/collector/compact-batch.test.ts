@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, mulberry32 } from '../../core/index.js';
 import type { SiteConfig } from '../../config/index.js';
-import { acceptEvents, bodyRecord } from './accept.js';
+import { acceptEvents, bodyRecord, eventRecords } from './accept.js';
 import { decodeBody } from './body.js';
-import { readBrowserBatch } from './browser-batch.js';
+import { readCompactBatch } from './compact-batch.js';
 
 const site: SiteConfig = {
   id: 'shop',
@@ -54,23 +54,26 @@ function generalReading(raw: Buffer) {
 }
 
 /**
- * The reader may only answer where the general path logs the body as one record of all its
- * events, and must then agree with it on everything the collector uses.
+ * The reader may only answer where the general path accepts every event of the body, and must
+ * then agree with it on everything the collector uses: the same records, byte for byte.
  */
 function expectAgreement(raw: Buffer): boolean {
-  const read = readBrowserBatch(raw, undefined, RECEIVED);
+  const read = readCompactBatch(raw, undefined, RECEIVED);
   if (read === undefined) return false;
   const general = generalReading(raw);
   expect(general, raw.toString()).toBeDefined();
   if (general === undefined) return false;
   expect(general.batch.rejected, raw.toString()).toEqual([]);
-  expect(general.batch.records).toHaveLength(1);
   expect(read.events).toBe(general.events);
   expect(general.batch.accepted).toBe(read.events);
   expect(read.writeKey).toBe(general.writeKey);
   expect(read.bytes).toBe(raw.length);
-  const record = bodyRecord({ site, clientIp: CLIENT_IP, geo }, read.visitor, RECEIVED, read.text);
-  expect(record).toEqual(general.batch.records[0]);
+  const ctx = { site, clientIp: CLIENT_IP, geo };
+  const records =
+    read.perEvent === undefined
+      ? [bodyRecord(ctx, read.visitor, RECEIVED, read.text)]
+      : eventRecords(ctx, RECEIVED, read.sentAt, read.perEvent);
+  expect(records, raw.toString()).toEqual(general.batch.records);
   return true;
 }
 
@@ -121,6 +124,32 @@ function trackerBody(random: () => number, events: number): Json {
   const batch = Array.from({ length: events }, (_, n) => trackerEvent(random, n, visitor, ascii));
   const body: Json = { batch, sentAt: iso(RECEIVED + 2 * 86_400_000) };
   return random() < 0.5 ? { sentAt: body['sentAt'], batch, writeKey: site.writeKey } : body;
+}
+
+/**
+ * A server-side SDK's batch: a few visitors' events, most with the visitor's `context.ip`
+ * somewhere among the context's members (or alone in it), logged event by event.
+ */
+function serverBody(random: () => number, events: number): Json {
+  const ascii = random() < 0.5;
+  const batch = Array.from({ length: events }, (_, n) => {
+    const visitor = `anon-${Math.floor(random() * 3)}`;
+    const event = trackerEvent(random, n, visitor, ascii);
+    const context = event['context'] as Json;
+    const ip = `203.0.113.${Math.floor(random() * 256)}`;
+    const where = Math.floor(random() * 5);
+    if (where === 0) event['context'] = { ip };
+    else if (where === 1) event['context'] = { ip, ...context };
+    else if (where === 2) event['context'] = { ...context, ip };
+    else if (where === 3) event['context'] = { userAgent: context['userAgent'], ip, ...context };
+    return event;
+  });
+  return { batch, sentAt: iso(RECEIVED - 1_000) };
+}
+
+/** A tracker's or a server's batch, at random. */
+function anyBody(random: () => number, events: number): Json {
+  return random() < 0.5 ? trackerBody(random, events) : serverBody(random, events);
 }
 
 /** Changes that keep the JSON valid but may break an event's checks or the batch's shape. */
@@ -201,12 +230,12 @@ function mutateText(random: () => number, text: string): string {
   }
 }
 
-describe('readBrowserBatch', () => {
+describe('readCompactBatch', () => {
   it("reads a tracker's compact batch: every event, its visitor and the write key", () => {
     const random = mulberry32(1);
     const body = trackerBody(random, 12);
     const raw = Buffer.from(JSON.stringify(body));
-    const read = readBrowserBatch(raw, undefined, RECEIVED);
+    const read = readCompactBatch(raw, undefined, RECEIVED);
     expect(read?.events).toBe(12);
     expect(read?.visitor).toBe((body['batch'] as Json[])[0]?.['anonymousId']);
     expect(read?.writeKey).toBe(body['writeKey']);
@@ -218,7 +247,7 @@ describe('readBrowserBatch', () => {
     let read = 0;
     let cases = 0;
     for (let round = 0; round < 40; round++) {
-      const plain = trackerBody(random, 1 + Math.floor(random() * 20));
+      const plain = anyBody(random, 1 + Math.floor(random() * 20));
       expect(expectAgreement(Buffer.from(JSON.stringify(plain)))).toBe(true);
       for (const edit of EDITS) {
         const body = JSON.parse(JSON.stringify(plain)) as Json;
@@ -238,7 +267,7 @@ describe('readBrowserBatch', () => {
     const random = mulberry32(3);
     let read = 0;
     for (let i = 0; i < 6_000; i++) {
-      const text = JSON.stringify(trackerBody(random, 1 + Math.floor(random() * 5)));
+      const text = JSON.stringify(anyBody(random, 1 + Math.floor(random() * 5)));
       const edited = mutateText(random, text);
       let valid = true;
       try {
@@ -247,7 +276,7 @@ describe('readBrowserBatch', () => {
         valid = false;
       }
       const raw = Buffer.from(edited);
-      if (!valid) expect(readBrowserBatch(raw, undefined, RECEIVED), edited).toBeUndefined();
+      if (!valid) expect(readCompactBatch(raw, undefined, RECEIVED), edited).toBeUndefined();
       else if (expectAgreement(raw)) read++;
     }
     expect(read).toBeGreaterThan(100);
@@ -257,7 +286,7 @@ describe('readBrowserBatch', () => {
     const random = mulberry32(4);
     const body = trackerBody(random, 3);
     const compact = JSON.stringify(body);
-    expect(readBrowserBatch(Buffer.from(compact), undefined, RECEIVED)).toBeDefined();
+    expect(readCompactBatch(Buffer.from(compact), undefined, RECEIVED)).toBeDefined();
     const events = body['batch'] as Json[];
     const quoted = { ...body, batch: events.map((e) => ({ ...e, event: 'Said "hi"' })) };
     for (const [raw, encoding] of [
@@ -269,11 +298,66 @@ describe('readBrowserBatch', () => {
       [Buffer.alloc(0), undefined],
       [Buffer.from(`\ufeff${compact}`), undefined],
       [Buffer.from(`${compact} `), undefined],
-      [Buffer.from(JSON.stringify({ ...body, pad: 'x'.repeat(33 * 1024) })), undefined],
+      [Buffer.from(JSON.stringify({ ...body, pad: 'x'.repeat(501 * 1024) })), undefined],
       // A repeated field (JSON.parse keeps the last one): left to the general path to judge.
       [Buffer.from(compact.replace('"type":', '"type":"alias","type":')), undefined],
     ] as const) {
-      expect(readBrowserBatch(raw, encoding, RECEIVED)).toBeUndefined();
+      expect(readCompactBatch(raw, encoding, RECEIVED)).toBeUndefined();
+    }
+  });
+
+  it("reads a server's batch event by event: each event's JSON without its IP, and the IP", () => {
+    const random = mulberry32(9);
+    let perEvent = 0;
+    for (let round = 0; round < 60; round++) {
+      const body = serverBody(random, 1 + Math.floor(random() * 20));
+      const raw = Buffer.from(JSON.stringify(body));
+      expect(expectAgreement(raw)).toBe(true);
+      const read = readCompactBatch(raw, undefined, RECEIVED);
+      if (read?.perEvent === undefined) continue;
+      perEvent++;
+      const events = body['batch'] as Json[];
+      expect(read.perEvent.map((e) => e.ip)).toEqual(
+        events.map((e) => (e['context'] as Json)['ip'] ?? ''),
+      );
+      for (const event of read.perEvent) expect(event.json).not.toContain('"ip"');
+    }
+    expect(perEvent).toBeGreaterThan(50);
+    // A tracker's batch over 32 KB is logged event by event too (acceptEvents' size rule).
+    const big = trackerBody(mulberry32(10), 3);
+    const padded = Buffer.from(JSON.stringify({ ...big, pad: 'x'.repeat(33 * 1024) }));
+    expect(readCompactBatch(padded, undefined, RECEIVED)?.perEvent).toHaveLength(3);
+    expect(expectAgreement(padded)).toBe(true);
+  });
+
+  it('leaves an IP that is not a string, or comes twice, to the general path', () => {
+    const body = serverBody(mulberry32(12), 2);
+    const text = JSON.stringify(body);
+    expect(readCompactBatch(Buffer.from(text), undefined, RECEIVED)).toBeDefined();
+    const event = (ip: string) =>
+      `{"type":"track","event":"x","anonymousId":"a","context":${ip},"timestamp":"${iso(RECEIVED)}"}`;
+    for (const context of ['{"ip":7}', '{"ip":null}', '{"ip":"1.2.3.4","ip":"5.6.7.8"}']) {
+      const raw = Buffer.from(`{"batch":[${event(context)}]}`);
+      expect(readCompactBatch(raw, undefined, RECEIVED), context).toBeUndefined();
+      expect(generalReading(raw)?.batch.accepted).toBe(1);
+    }
+  });
+
+  it('reads a number as written for one record, and per event only as JSON.stringify writes it', () => {
+    const event = (anonymousId: string, n: string) =>
+      `{"type":"track","event":"x","anonymousId":"${anonymousId}","properties":{"n":${n}},` +
+      `"timestamp":"${iso(RECEIVED)}"}`;
+    const canonical = ['0', '-7', '1234567890123456', '1.5', '-0.25', '1e+21', '1.5e-7'];
+    const rewritten = ['1.50', '1E3', '1e3', '-0', '0.0', '12345678901234567890', '2.5e+0'];
+    for (const n of [...canonical, ...rewritten]) {
+      expect(String(Number(n)) === n).toBe(canonical.includes(n));
+      const one = Buffer.from(`{"batch":[${event('a', n)},${event('a', '1')}]}`);
+      const two = Buffer.from(`{"batch":[${event('a', n)},${event('b', '1')}]}`);
+      // One visitor: the body is logged as it came, whatever the number's spelling.
+      expect(readCompactBatch(one, undefined, RECEIVED)?.perEvent, n).toBeUndefined();
+      expect(expectAgreement(one)).toBe(true);
+      // Two: each event is written again, so only a number written as JSON.stringify would.
+      expect(expectAgreement(two), n).toBe(canonical.includes(n));
     }
   });
 
@@ -292,14 +376,14 @@ describe('readBrowserBatch', () => {
       const events = (body['batch'] as Json[]).map((e) => ({ ...e, anonymousId: id }));
       return Buffer.from(JSON.stringify({ ...body, batch: events }));
     };
-    expect(readBrowserBatch(withId('e'.repeat(256)), undefined, RECEIVED)?.visitor).toBe(
+    expect(readCompactBatch(withId('e'.repeat(256)), undefined, RECEIVED)?.visitor).toBe(
       'e'.repeat(256),
     );
     const wide = withId('é'.repeat(256));
-    expect(readBrowserBatch(wide, undefined, RECEIVED)).toBeUndefined();
+    expect(readCompactBatch(wide, undefined, RECEIVED)).toBeUndefined();
     expect(generalReading(wide)?.batch.accepted).toBe(3);
     // A non-ASCII id within the limit in bytes is read, and decoded.
-    expect(readBrowserBatch(withId('é'.repeat(128)), undefined, RECEIVED)?.visitor).toBe(
+    expect(readCompactBatch(withId('é'.repeat(128)), undefined, RECEIVED)?.visitor).toBe(
       'é'.repeat(128),
     );
   });
@@ -309,9 +393,9 @@ describe('readBrowserBatch', () => {
     expect(expectAgreement(long)).toBe(true);
     for (let cut = 1; cut <= 48; cut++) {
       // The same bytes, cut short; read right after the whole body was.
-      expect(readBrowserBatch(long, undefined, RECEIVED)).toBeDefined();
+      expect(readCompactBatch(long, undefined, RECEIVED)).toBeDefined();
       const short = long.subarray(0, long.length - cut);
-      expect(readBrowserBatch(short, undefined, RECEIVED), short.toString()).toBeUndefined();
+      expect(readCompactBatch(short, undefined, RECEIVED), short.toString()).toBeUndefined();
     }
   });
 
@@ -330,7 +414,7 @@ describe('readBrowserBatch', () => {
       expect(expectAgreement(Buffer.from(JSON.stringify(body)))).toBe(true);
     }
     const absurd = { batch, sentAt: iso(RECEIVED - 30 * 366 * 86_400_000) };
-    expect(readBrowserBatch(Buffer.from(JSON.stringify(absurd)), undefined, RECEIVED)).toBe(
+    expect(readCompactBatch(Buffer.from(JSON.stringify(absurd)), undefined, RECEIVED)).toBe(
       undefined,
     );
   });

@@ -10,15 +10,19 @@ import {
 import { createJsonScanner, SCAN_MAX_BYTES, type JsonScanner } from './json-scan.js';
 
 /**
- * A browser's batch read without JSON.parse.
+ * A batch request read without JSON.parse.
  *
  * A tracker's batch (one visitor's events, no IP, no batch context, a small body) is logged as
  * its body, in one record (acceptEvents); the collector only has to know that every event of it
- * is valid and whose it is. Building the whole object tree for that was the largest single
- * cost of such a request: JSON.parse of a tracker's 10 KB batch took about a third of the
- * collector's CPU time for it (see the collector benchmark's floor). This reader checks the same
- * JSON grammar without building anything, reads only the fields validation needs, and applies
- * the same checks as the event schema, identity and time steps.
+ * is valid and whose it is. Any other valid batch (a server-side SDK's: many visitors, each
+ * event with its visitor's `context.ip`) is logged event by event, each event's JSON without its
+ * IP. Building the whole object tree for either was the largest cost of such a request: for a
+ * tracker's 10 KB batch JSON.parse took about a third of the collector's CPU time (see the
+ * collector benchmark's floor), and for a server batch JSON.parse and the JSON.stringify of
+ * each event's record took nearly half. This reader checks the same JSON grammar without
+ * building anything, reads only the fields validation needs, applies the same checks as the
+ * event schema, identity and time steps, and cuts each event's JSON (and its IP) out of the
+ * body as text.
  *
  * It reads bytes, after a first pass in WebAssembly (json-scan.ts) that refuses control bytes
  * and backslashes and lists where the quotes are; strings are stepped over by that list, and
@@ -28,26 +32,45 @@ import { createJsonScanner, SCAN_MAX_BYTES, type JsonScanner } from './json-scan
  * (undefined), which then parses, validates and answers as always:
  * - bytes below 0x20 or a backslash anywhere, or a space between tokens: undefined. So no
  *   string needs decoding, no raw control character can hide in one, every quote opens or
- *   closes a string, and the reader never skips whitespace: trackers send JSON.stringify's
+ *   closes a string, and the reader never skips whitespace: SDKs send JSON.stringify's
  *   compact form; anything else (pretty-printed JSON) takes the general path;
- * - a batch context, an event with `context.ip`, a number where an id may be one, a repeated
- *   field: undefined;
+ * - a batch context, a `context.ip` that is not a string or comes twice, a number where an id
+ *   may be one, a repeated field: undefined;
+ * - a batch logged event by event with a number JSON.stringify would write otherwise (`1.50`,
+ *   `1E3`, `-0`, more than 15 digits): undefined, so that each event's text is exactly what
+ *   the general path's JSON.stringify writes;
  * - any event that a check would refuse: undefined (the general path names the refusal). A
  *   string's length is checked in bytes, never fewer than its characters (UTF-16 units), so a
  *   string within a limit here is within the schema's;
  * - no WebAssembly SIMD in this runtime: undefined for every body.
- * So whatever it accepts, the general path accepts too, as one record of the same visitor: a
- * differential test holds the two to that on generated and mutated bodies.
+ * So whatever it accepts, the general path accepts too, with the same records: a differential
+ * test holds the two to that on generated and mutated bodies.
  */
-export interface BrowserBatch {
-  /** The body as text, as the record holds it. */
+export interface CompactBatch {
+  /** The body as text, as a one-record batch's record holds it. */
   readonly text: string;
   readonly bytes: number;
   readonly events: number;
-  /** The visitor every event belongs to (anonymousId, else `user:<userId>`). */
+  /** The visitor of the first event (of every event, when `perEvent` is undefined). */
   readonly visitor: string;
   /** The body's writeKey, else the first event's; non-empty, as the general path reads them. */
   readonly writeKey: string | undefined;
+  /**
+   * Undefined when the batch is logged as its body, in one record; else each event, to be
+   * logged in a record of its own (see acceptEvents).
+   */
+  readonly perEvent: readonly CompactEvent[] | undefined;
+  /** The body's sentAt, when a string, for the per-event records. */
+  readonly sentAt: string | null;
+}
+
+/** One event of a batch logged event by event. */
+export interface CompactEvent {
+  /** The event's JSON as JSON.stringify writes it once its `context.ip` is removed. */
+  readonly json: string;
+  readonly visitor: string;
+  /** Its `context.ip`, or ''. */
+  readonly ip: string;
 }
 
 const QUOTE = 0x22;
@@ -70,6 +93,7 @@ const LOWER_F = 0x66;
 const LOWER_N = 0x6e;
 
 const FAIL = -1;
+const NONE = -1;
 
 /** What a known field held: absent, null, a string, an object, or anything else. */
 const ABSENT = 0;
@@ -169,9 +193,13 @@ class KnownFields {
   }
 }
 
-/** One event's known fields (FIELDS), and whether its context has an `ip` key. */
+/** One event's known fields (FIELDS), and where its `context.ip` member is, if it has one. */
 class EventFields extends KnownFields {
-  contextIp = false;
+  /** The opening quote of the `ip` key, or NONE. */
+  ipKey = NONE;
+  /** The IP string's characters, between its quotes. */
+  ipStart = 0;
+  ipEnd = 0;
 
   constructor() {
     super(FIELDS.length);
@@ -179,7 +207,7 @@ class EventFields extends KnownFields {
 
   override reset(): void {
     super.reset();
-    this.contextIp = false;
+    this.ipKey = NONE;
   }
 }
 
@@ -191,6 +219,22 @@ interface Events {
   count: number;
   visitor: string;
   firstWriteKey: string | undefined;
+  /** Whether every event is the first one's visitor's. */
+  oneVisitor: boolean;
+  /** Whether any event has a `context.ip`. */
+  anyIp: boolean;
+}
+
+/** Where each event of the batch is, for the per-event records. */
+interface EventSpans {
+  /** Its opening and (one past) closing brace. */
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** Its fields' `ipKey`, `ipStart` and `ipEnd` (EventFields). */
+  readonly ipKey: Int32Array;
+  readonly ipStart: Int32Array;
+  readonly ipEnd: Int32Array;
+  readonly visitor: string[];
 }
 
 /**
@@ -227,6 +271,16 @@ class BatchReader {
     hasSentAt: new Uint8Array(LIMITS.batchEvents),
     sentAt: new Float64Array(LIMITS.batchEvents),
   };
+  private readonly spans: EventSpans = {
+    start: new Int32Array(LIMITS.batchEvents),
+    end: new Int32Array(LIMITS.batchEvents),
+    ipKey: new Int32Array(LIMITS.batchEvents),
+    ipStart: new Int32Array(LIMITS.batchEvents),
+    ipEnd: new Int32Array(LIMITS.batchEvents),
+    visitor: [],
+  };
+  /** Whether every number read so far is as JSON.stringify writes it (see `number`). */
+  private canonicalNumbers = true;
   /**
    * The containers skipValue is inside, innermost last: 1 an object (a key comes after a
    * comma), 0 an array. Grows to the deepest nesting seen, which the body's size bounds.
@@ -239,7 +293,7 @@ class BatchReader {
     this.quotes = scanner.quotes;
   }
 
-  read(raw: Buffer, receivedAt: number): BrowserBatch | undefined {
+  read(raw: Buffer, receivedAt: number): CompactBatch | undefined {
     if (!this.scanner.scan(raw)) return undefined;
     this.raw = raw;
     this.ascii = this.scanner.ascii;
@@ -247,11 +301,14 @@ class BatchReader {
     this.text = raw.toString(this.ascii ? 'latin1' : 'utf8');
     this.quoteCount = this.scanner.quoteCount;
     this.nextQuote = 0;
-    return this.readBody(raw.length, receivedAt);
+    this.canonicalNumbers = true;
+    const batch = this.readBody(raw.length, receivedAt);
+    this.spans.visitor.length = 0;
+    return batch;
   }
 
   /** `{ "batch": [events], "sentAt"?, "writeKey"?, ... }` with nothing after it. */
-  private readBody(length: number, receivedAt: number): BrowserBatch | undefined {
+  private readBody(length: number, receivedAt: number): CompactBatch | undefined {
     const { bytes, bodyFields } = this;
     if (bytes[0] !== OPEN_BRACE) return undefined;
     let p = 1;
@@ -268,7 +325,13 @@ class BatchReader {
       p++;
       if (keyLength === BATCH.length && matches(bytes, keyStart, BATCH)) {
         if (events !== undefined || bytes[p] !== OPEN_BRACKET) return undefined;
-        events = { count: 0, visitor: '', firstWriteKey: undefined };
+        events = {
+          count: 0,
+          visitor: '',
+          firstWriteKey: undefined,
+          oneVisitor: true,
+          anyIp: false,
+        };
         p = this.readEvents(p, events);
       } else if (keyLength === SENT_AT.length && matches(bytes, keyStart, SENT_AT)) {
         p = this.readKnown(p, bodyFields, BODY_SENT_AT, false);
@@ -287,6 +350,10 @@ class BatchReader {
       p++;
     }
     if (p + 1 !== length || events === undefined) return undefined;
+    // As acceptEvents decides: one record for one visitor's batch without IPs, within the
+    // size of one event; else a record for each event, whose text must then be JSON.stringify's.
+    const oneRecord = events.oneVisitor && !events.anyIp && length <= LIMITS.eventBytes;
+    if (!oneRecord && !this.canonicalNumbers) return undefined;
     // A sentAt that is neither a string nor null: the general path refuses it.
     const sentAtKind = bodyFields.kinds[BODY_SENT_AT];
     if (sentAtKind !== ABSENT && sentAtKind !== NULL && sentAtKind !== STRING) return undefined;
@@ -318,7 +385,36 @@ class BatchReader {
       events: events.count,
       visitor: events.visitor,
       writeKey: bodyKey ?? events.firstWriteKey,
+      perEvent: oneRecord ? undefined : this.eachEvent(events.count),
+      sentAt: batchHasSentAt ? this.stringOf(bodyFields, BODY_SENT_AT) : null,
     };
+  }
+
+  /** The events read, each as its own record needs it (see CompactEvent). */
+  private eachEvent(count: number): CompactEvent[] {
+    const { bytes, spans } = this;
+    const out: CompactEvent[] = [];
+    for (let i = 0; i < count; i++) {
+      const start = spans.start[i]!;
+      const end = spans.end[i]!;
+      const key = spans.ipKey[i]!;
+      if (key === NONE) {
+        out.push({ json: this.slice(start, end), visitor: spans.visitor[i]!, ip: '' });
+        continue;
+      }
+      // The member `"ip":"..."` out, and the comma that joined it to its neighbour, if any.
+      const after = spans.ipEnd[i]! + 1;
+      let cutFrom = key;
+      let cutTo = after;
+      if (bytes[key - 1] === COMMA) cutFrom = key - 1;
+      else if (bytes[after] === COMMA) cutTo = after + 1;
+      out.push({
+        json: this.slice(start, cutFrom) + this.slice(cutTo, end),
+        visitor: spans.visitor[i]!,
+        ip: this.slice(spans.ipStart[i]!, spans.ipEnd[i]!),
+      });
+    }
+    return out;
   }
 
   /**
@@ -329,11 +425,22 @@ class BatchReader {
     const { bytes, fields } = this;
     p++;
     if (bytes[p] === CLOSE_BRACKET) return FAIL;
+    const { spans } = this;
     for (;;) {
+      if (out.count === LIMITS.batchEvents) return FAIL;
+      const start = p;
       p = this.readEvent(p);
       if (p === FAIL) return FAIL;
       const visitor = this.checkEvent();
       if (visitor === undefined) return FAIL;
+      const i = out.count;
+      spans.start[i] = start;
+      spans.end[i] = p;
+      spans.ipKey[i] = fields.ipKey;
+      spans.ipStart[i] = fields.ipStart;
+      spans.ipEnd[i] = fields.ipEnd;
+      spans.visitor[i] = visitor;
+      if (fields.ipKey !== NONE) out.anyIp = true;
       if (out.count === 0) {
         out.visitor = visitor;
         out.firstWriteKey =
@@ -341,9 +448,8 @@ class BatchReader {
             ? this.stringOf(fields, F.writeKey)
             : undefined;
       } else if (visitor !== out.visitor) {
-        return FAIL;
+        out.oneVisitor = false;
       }
-      if (out.count === LIMITS.batchEvents) return FAIL;
       this.readTimes(out.count);
       out.count++;
       const next = bytes[p];
@@ -404,8 +510,11 @@ class BatchReader {
 
   /** A string field's value. */
   private stringOf(into: KnownFields, field: number): string {
-    const start = into.starts[field]!;
-    const end = into.ends[field]!;
+    return this.slice(into.starts[field]!, into.ends[field]!);
+  }
+
+  /** The body's text from byte `start` to byte `end`, both at an ASCII byte. */
+  private slice(start: number, end: number): string {
     // Byte offsets are string indexes only in ASCII text.
     return this.ascii ? this.text.slice(start, end) : this.raw.toString('utf8', start, end);
   }
@@ -436,7 +545,7 @@ class BatchReader {
     return c === OPEN_BRACE && isContext ? this.readContext(p) : this.skipValue(p);
   }
 
-  /** The context object at `p`, noting whether it has an `ip` key. */
+  /** The context object at `p`, noting where its `ip` member is. */
   private readContext(p: number): number {
     const { bytes } = this;
     p++;
@@ -444,11 +553,22 @@ class BatchReader {
     for (;;) {
       const keyEnd = this.stringEnd(p);
       if (keyEnd === FAIL) return FAIL;
-      if (keyEnd - p === 3 && matches(bytes, p + 1, IP)) this.fields.contextIp = true;
+      const ip = keyEnd - p === 3 && matches(bytes, p + 1, IP);
+      const key = p;
       p = keyEnd + 1;
       if (bytes[p] !== COLON) return FAIL;
-      p = this.skipValue(p + 1);
+      p++;
+      if (ip) {
+        // A string, once: what the record keeps out (a repeat, or another kind of value, is
+        // the general path's to judge).
+        const { fields } = this;
+        if (fields.ipKey !== NONE || bytes[p] !== QUOTE) return FAIL;
+        fields.ipKey = key;
+        fields.ipStart = p + 1;
+      }
+      p = this.skipValue(p);
       if (p === FAIL) return FAIL;
+      if (ip) this.fields.ipEnd = p - 1;
       const next = bytes[p];
       if (next === CLOSE_BRACE) return p + 1;
       if (next !== COMMA) return FAIL;
@@ -463,7 +583,6 @@ class BatchReader {
   private checkEvent(): string | undefined {
     const { fields } = this;
     const { kinds } = fields;
-    if (fields.contextIp) return undefined;
     if (kinds[F.type] !== STRING) return undefined;
     const type = typeAt(this.bytes, fields.starts[F.type]!, fields.ends[F.type]!);
     if (type === undefined) return undefined;
@@ -502,11 +621,17 @@ class BatchReader {
     return matches(this.bytes, p, word) ? p + word.length : FAIL;
   }
 
-  /** A JSON number at `p` (RFC 8259's grammar); the position after it, or FAIL. */
+  /**
+   * A JSON number at `p` (RFC 8259's grammar); the position after it, or FAIL. Notes one that
+   * JSON.stringify would write otherwise (`canonicalNumbers`): an integer of up to 15 digits
+   * other than -0 is written as read; anything else is compared with String(Number(text)).
+   */
   private number(p: number): number {
     const { bytes } = this;
+    const start = p;
     let c = bytes[p];
     if (c === MINUS) c = bytes[++p];
+    const first = p;
     if (c === DIGIT_0) {
       c = bytes[++p];
     } else if (c !== undefined && c >= DIGIT_1 && c <= DIGIT_9) {
@@ -515,16 +640,23 @@ class BatchReader {
     } else {
       return FAIL;
     }
+    let plain = p - first <= 15;
     if (c === DOT) {
       if (!isDigit(bytes[p + 1])) return FAIL;
       p = digits(bytes, p + 1);
       c = bytes[p];
+      plain = false;
     }
     if (c === LOWER_E || c === UPPER_E) {
       c = bytes[++p];
       if (c === PLUS || c === MINUS) c = bytes[++p];
       if (!isDigit(c)) return FAIL;
       p = digits(bytes, p);
+      plain = false;
+    }
+    if (!plain || (first > start && bytes[first] === DIGIT_0)) {
+      const text = this.slice(start, p);
+      if (String(Number(text)) !== text) this.canonicalNumbers = false;
     }
     return p;
   }
@@ -607,19 +739,19 @@ const reader = ((scanner) => (scanner === undefined ? undefined : new BatchReade
  * The batch, or undefined when the general path must read it (see the file comment).
  * `receivedAt` is the time the events' times are checked against, as acceptEvents would.
  */
-export function readBrowserBatch(
+export function readCompactBatch(
   raw: Buffer,
   contentEncoding: string | undefined,
   receivedAt: number,
-): BrowserBatch | undefined {
-  if (contentEncoding !== undefined || raw.length === 0 || raw.length > LIMITS.eventBytes) {
+): CompactBatch | undefined {
+  if (contentEncoding !== undefined || raw.length === 0 || raw.length > LIMITS.batchBytes) {
     return undefined;
   }
   return reader?.read(raw, receivedAt);
 }
 
-if (LIMITS.eventBytes > SCAN_MAX_BYTES) {
-  throw new Error('the JSON scanner must take a body of LIMITS.eventBytes');
+if (LIMITS.batchBytes > SCAN_MAX_BYTES) {
+  throw new Error('the JSON scanner must take a body of LIMITS.batchBytes');
 }
 
 /** The index of the known field named by bytes[start, end), or FAIL. */
