@@ -1,4 +1,5 @@
 import {
+  CounterChildren,
   LifecycleGuard,
   closeAll,
   systemClock,
@@ -17,6 +18,8 @@ import { produceFailures, produceSeconds, producedRecords } from '../log-metrics
 import { MemoryConsumer } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
 import { MemoryTopic } from './memory-topic.js';
+
+const produceTiming = produceSeconds.labels({ transport: 'memory' });
 
 /** Tuning of the in-memory log; every field optional, defaults below. */
 export interface MemoryLogOptions {
@@ -86,6 +89,8 @@ export class MemoryEventLog implements EventLog {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly consumers = new Set<MemoryConsumer>();
+  /** producedRecords by topic (produce runs for every request the collector takes). */
+  private readonly produced = new CounterChildren(producedRecords);
   private memberCount = 0;
 
   constructor(options: MemoryLogOptions, deps: MemoryLogDeps) {
@@ -142,12 +147,12 @@ export class MemoryEventLog implements EventLog {
       }
       this.guard.assertRunning();
       await this.topic(topic).produce(records, this.config.produceWaitMs);
-      producedRecords.inc({ transport: 'memory', topic }, records.length);
+      this.produced.of(topic, { transport: 'memory', topic }).inc(records.length);
     } catch (error) {
       produceFailures.inc({ transport: 'memory', code: errorCode(error) });
       throw error;
     } finally {
-      produceSeconds.observe({ transport: 'memory' }, (performance.now() - started) / 1000);
+      produceTiming.observe((performance.now() - started) / 1000);
     }
   }
 
