@@ -159,6 +159,14 @@ interface Sample {
   readonly exemplar?: null;
 }
 
+interface HistogramData {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly aggregator: string;
+  readonly values: Sample[];
+}
+
 /**
  * A Prometheus histogram, exposed exactly as prom-client's Histogram is, for timings taken on
  * hot paths: prom-client's observe() costs ~0.3 us unlabelled and ~0.6 us with a label (label
@@ -216,60 +224,34 @@ export class LightHistogram<L extends string = never> {
   }
 
   /** Samples as prom-client's Histogram gives them to the text format. */
-  async getForPromString(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    aggregator: string;
-    values: Sample[];
-  }> {
+  async getForPromString(): Promise<HistogramData> {
     const values: Sample[] = [];
+    const { name } = this;
     for (const series of this.series.values()) {
+      const sample = (labels: Labels, value: number, metricName: string): Sample => ({
+        labels,
+        sharedLabels: series.labels,
+        value,
+        metricName,
+        ...(metricName.endsWith('_bucket') ? { exemplar: null } : {}),
+      });
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += series.counts[i] ?? 0;
-        values.push({
-          labels: { le: bound },
-          sharedLabels: series.labels,
-          value: cumulative,
-          metricName: `${this.name}_bucket`,
-          exemplar: null,
-        });
+        values.push(sample({ le: bound }, cumulative, `${name}_bucket`));
       });
       values.push(
-        {
-          labels: { le: '+Inf' },
-          sharedLabels: series.labels,
-          value: series.count,
-          metricName: `${this.name}_bucket`,
-          exemplar: null,
-        },
-        {
-          labels: {},
-          sharedLabels: series.labels,
-          value: series.sum,
-          metricName: `${this.name}_sum`,
-        },
-        {
-          labels: {},
-          sharedLabels: series.labels,
-          value: series.count,
-          metricName: `${this.name}_count`,
-        },
+        sample({ le: '+Inf' }, series.count, `${name}_bucket`),
+        sample({}, series.sum, `${name}_sum`),
+        sample({}, series.count, `${name}_count`),
       );
     }
-    const { name, help, type, aggregator } = this;
+    const { help, type, aggregator } = this;
     return { name, help, type, aggregator, values };
   }
 
   /** Samples as prom-client's Histogram gives them to JSON: each one's labels in one object. */
-  async get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    aggregator: string;
-    values: Sample[];
-  }> {
+  async get(): Promise<HistogramData> {
     const data = await this.getForPromString();
     const values = data.values.map(({ sharedLabels, ...sample }) => ({
       ...sample,
