@@ -94,6 +94,7 @@ const LOWER_N = 0x6e;
 
 const FAIL = -1;
 const NONE = -1;
+const EMPTY = Buffer.alloc(0);
 
 /** What a known field held: absent, null, a string, an object, or anything else. */
 const ABSENT = 0;
@@ -259,7 +260,7 @@ class BatchReader {
   /** The next unread entry of `quotes`: the opening quote of the next string. */
   private nextQuote = 0;
   private quoteCount = 0;
-  private raw: Buffer = Buffer.alloc(0);
+  private raw: Buffer = EMPTY;
   /** The body as text. */
   private text = '';
   private ascii = false;
@@ -303,7 +304,10 @@ class BatchReader {
     this.nextQuote = 0;
     this.canonicalNumbers = true;
     const batch = this.readBody(raw.length, receivedAt);
+    // Nothing of this body stays held here until the next one.
     this.spans.visitor.length = 0;
+    this.raw = EMPTY;
+    this.text = '';
     return batch;
   }
 
@@ -418,14 +422,13 @@ class BatchReader {
   }
 
   /**
-   * The batch array at `p`: every element an event of one visitor that passes every check but
-   * the time's (see `times`). The position after the array, or FAIL.
+   * The batch array at `p`: every element an event that passes every check but the time's
+   * (see `times`), noted in `spans` and `out`. The position after the array, or FAIL.
    */
   private readEvents(p: number, out: Events): number {
-    const { bytes, fields } = this;
+    const { bytes, fields, spans } = this;
     p++;
     if (bytes[p] === CLOSE_BRACKET) return FAIL;
-    const { spans } = this;
     for (;;) {
       if (out.count === LIMITS.batchEvents) return FAIL;
       const start = p;
