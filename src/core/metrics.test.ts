@@ -42,6 +42,8 @@ describe('LightHistogram', () => {
 
   it("is exposed exactly as prom-client's Histogram with labels, a kept series included", async () => {
     const { reference, light, theirs, ours } = pair(['transport', 'topic']);
+    // A series made but never observed is not shown, as prom-client shows none.
+    ours.labels({ transport: 'idle', topic: 'none' });
     // Series are listed in the order they were made: prom-client makes one on its first value.
     let kept: HistogramSeries | undefined;
     VALUES.forEach((value, i) => {
@@ -55,6 +57,10 @@ describe('LightHistogram', () => {
     expect(await light.getMetricsAsJSON()).toEqual(await reference.getMetricsAsJSON());
     ours.reset();
     theirs.reset();
+    expect(await light.metrics()).toBe(await reference.metrics());
+    // A series kept before the reset still counts after it.
+    kept?.observe(0.5);
+    theirs.observe({ transport: 'kafka', topic: 'e"v' }, 0.5);
     expect(await light.metrics()).toBe(await reference.metrics());
   });
 

@@ -131,6 +131,8 @@ class Series implements HistogramSeries {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
+  /** Shown once observed (as prom-client shows a series once it has a value). */
+  observed = false;
   private readonly bounds: readonly number[];
 
   constructor(labels: Labels, bounds: readonly number[]) {
@@ -147,6 +149,14 @@ class Series implements HistogramSeries {
     this.counts[i] = (this.counts[i] ?? 0) + 1;
     this.sum += value;
     this.count += 1;
+    this.observed = true;
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+    this.observed = false;
   }
 }
 
@@ -219,15 +229,18 @@ export class LightHistogram<L extends string = never> {
     }
   }
 
+  /** Every series back to nothing; a series kept by a caller stays valid. */
   reset(): void {
-    this.series.clear();
+    for (const series of this.series.values()) series.clear();
   }
 
   /** Samples as prom-client's Histogram gives them to the text format. */
   async getForPromString(): Promise<HistogramData> {
     const values: Sample[] = [];
     const { name } = this;
+    const always = this.labelNames.length === 0;
     for (const series of this.series.values()) {
+      if (!series.observed && !always) continue;
       const sample = (labels: Labels, value: number, metricName: string): Sample => ({
         labels,
         sharedLabels: series.labels,

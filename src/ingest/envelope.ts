@@ -50,10 +50,9 @@ export interface EventEnvelopeMeta extends BatchEnvelopeMeta {
  * and checked as such, sparing a JSON.parse and a JSON.stringify per event.
  */
 export function encodeEventEnvelope(meta: EventEnvelopeMeta, eventJson: string): string {
-  const sentAt = meta.sentAt === null ? 'null' : JSON.stringify(meta.sentAt);
   return (
     `{"v":1,"site":${JSON.stringify(meta.site)},"receivedAt":${meta.receivedAt},` +
-    `"sentAt":${sentAt},"country":${JSON.stringify(meta.country)},` +
+    `"sentAt":${JSON.stringify(meta.sentAt)},"country":${JSON.stringify(meta.country)},` +
     `"ipPrefix":${JSON.stringify(meta.ipPrefix)},"event":${eventJson}}`
   );
 }

@@ -68,8 +68,9 @@ export class JsonScanner {
    */
   scan(body: Uint8Array): boolean {
     const length = body.length;
-    if (length > SCAN_MAX_BYTES)
+    if (length > SCAN_MAX_BYTES) {
       throw new RangeError(`${length} bytes is over the scanner's limit`);
+    }
     const padded = (length + 16) & ~15;
     this.bytes.set(body);
     this.bytes.fill(SPACE, length, padded);

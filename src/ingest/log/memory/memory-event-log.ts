@@ -19,7 +19,9 @@ import { MemoryConsumer } from './memory-consumer.js';
 import { MemoryGroup } from './memory-group.js';
 import { MemoryTopic } from './memory-topic.js';
 
+// Metrics of every produce call (one for each request the collector takes), found once.
 const produceTiming = produceSeconds.labels({ transport: 'memory' });
+const producedByTopic = new CounterChildren(producedRecords);
 
 /** Tuning of the in-memory log; every field optional, defaults below. */
 export interface MemoryLogOptions {
@@ -89,8 +91,6 @@ export class MemoryEventLog implements EventLog {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly consumers = new Set<MemoryConsumer>();
-  /** producedRecords by topic (produce runs for every request the collector takes). */
-  private readonly produced = new CounterChildren(producedRecords);
   private memberCount = 0;
 
   constructor(options: MemoryLogOptions, deps: MemoryLogDeps) {
@@ -147,7 +147,7 @@ export class MemoryEventLog implements EventLog {
       }
       this.guard.assertRunning();
       await this.topic(topic).produce(records, this.config.produceWaitMs);
-      this.produced.of(topic, { transport: 'memory', topic }).inc(records.length);
+      producedByTopic.of(topic, { transport: 'memory', topic }).inc(records.length);
     } catch (error) {
       produceFailures.inc({ transport: 'memory', code: errorCode(error) });
       throw error;
