@@ -379,10 +379,7 @@ class BatchReader {
       );
       if (!accepted) return undefined;
     }
-    const bodyKey =
-      bodyFields.kinds[BODY_WRITE_KEY] === STRING && bodyFields.length(BODY_WRITE_KEY) > 0
-        ? this.stringOf(bodyFields, BODY_WRITE_KEY)
-        : undefined;
+    const bodyKey = this.nonEmptyString(bodyFields, BODY_WRITE_KEY);
     return {
       text: this.text,
       bytes: length,
@@ -446,10 +443,7 @@ class BatchReader {
       if (fields.ipKey !== NONE) out.anyIp = true;
       if (out.count === 0) {
         out.visitor = visitor;
-        out.firstWriteKey =
-          fields.kinds[F.writeKey] === STRING && fields.length(F.writeKey) > 0
-            ? this.stringOf(fields, F.writeKey)
-            : undefined;
+        out.firstWriteKey = this.nonEmptyString(fields, F.writeKey);
       } else if (visitor !== out.visitor) {
         out.oneVisitor = false;
       }
@@ -514,6 +508,13 @@ class BatchReader {
   /** A string field's value. */
   private stringOf(into: KnownFields, field: number): string {
     return this.slice(into.starts[field]!, into.ends[field]!);
+  }
+
+  /** A field's value if it is a non-empty string (as the general path reads write keys). */
+  private nonEmptyString(into: KnownFields, field: number): string | undefined {
+    return into.kinds[field] === STRING && into.length(field) > 0
+      ? this.stringOf(into, field)
+      : undefined;
   }
 
   /** The body's text from byte `start` to byte `end`, both at an ASCII byte. */
