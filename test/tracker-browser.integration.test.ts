@@ -259,12 +259,13 @@ describe('the /t.js tracker against a rate-limited collector', () => {
   it('waits as long as a 429 asks (Retry-After) before sending again', async () => {
     const posts = (): SeenRequest[] =>
       limited.requests().filter((r) => r.method === 'POST' && r.url === '/v1/batch');
-    const page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
     const retryAfter: string[] = [];
+    // Read the header synchronously: an asynchronous read could still be pending when the page
+    // closes (a later 429), and would then reject outside the test.
     page.on('response', (response) => {
-      if (response.status() === 429) {
-        void response.headerValue('retry-after').then((value) => retryAfter.push(value ?? ''));
-      }
+      if (response.status() === 429) retryAfter.push(response.headers()['retry-after'] ?? '');
     });
     await page.clock.install();
     await page.clock.pauseAt(Date.now() + 1_000);
@@ -295,6 +296,6 @@ describe('the /t.js tracker against a rate-limited collector', () => {
     // ...and the retry right after it.
     await page.clock.runFor(400);
     await pollUntil('the retry', () => posts()[2], { timeoutMs: 15_000 });
-    await page.close();
+    await context.close();
   });
 });
