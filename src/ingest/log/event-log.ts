@@ -66,6 +66,15 @@ export interface TopicSpec {
   readonly compacted?: boolean;
 }
 
+/** Throws a RangeError naming the first spec without a whole, positive partition count. */
+export function assertTopicSpecs(specs: readonly TopicSpec[]): void {
+  for (const spec of specs) {
+    if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+      throw new RangeError(`topic ${spec.name}: partitions must be >= 1, got ${spec.partitions}`);
+    }
+  }
+}
+
 /** Records of ONE partition, in offset order, never empty. */
 export interface RecordBatch {
   readonly topic: string;

@@ -155,6 +155,19 @@ describe('KafkaEventLog against the real broker', () => {
     expect(entries.find((e) => e.configName === 'cleanup.policy')?.configValue).toBe('compact');
   });
 
+  it('refuses a partition count below one and creates none of the topics asked for', async () => {
+    // Not added to `topics`: it must not exist, so there is nothing to delete.
+    const good = unique('pathcast-it-good');
+    const refused = log.ensureTopics([
+      { name: good, partitions: 1 },
+      { name: 'bad', partitions: 0 },
+    ]);
+    await expect(refused).rejects.toThrow(
+      new RangeError('topic bad: partitions must be >= 1, got 0'),
+    );
+    expect(await admin.listTopics()).not.toContain(good);
+  });
+
   it('delivers keyed records on the partitioner partition, in order, with manual commits', async () => {
     const partitions = 4;
     const name = await topic(partitions);

@@ -1,12 +1,13 @@
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { LifecycleGuard, closeAll, toError, type Logger } from '../../../core/index.js';
 import type { KafkaConfig } from '../../../config/index.js';
-import type {
-  ConsumeOptions,
-  EventLog,
-  LogConsumer,
-  ProducerRecord,
-  TopicSpec,
+import {
+  assertTopicSpecs,
+  type ConsumeOptions,
+  type EventLog,
+  type LogConsumer,
+  type ProducerRecord,
+  type TopicSpec,
 } from '../event-log.js';
 import { errorCode, logUnavailable, unknownTopic } from '../log-errors.js';
 import { produceFailures, produceSeconds, producedRecords } from '../log-metrics.js';
@@ -70,11 +71,7 @@ export class KafkaEventLog implements EventLog {
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     this.guard.assertRunning();
-    for (const spec of specs) {
-      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
-        throw new RangeError(`topic ${spec.name}: partitions must be >= 1, got ${spec.partitions}`);
-      }
-    }
+    assertTopicSpecs(specs);
     if (specs.length === 0) return;
     try {
       const admin = await this.admin();

@@ -1,5 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { backoffDelay, sleep, toError, type Logger } from '../../../core/index.js';
+import {
+  CounterChildren,
+  backoffDelay,
+  sleep,
+  toError,
+  type CounterChild,
+  type Logger,
+} from '../../../core/index.js';
 import { BatchState } from '../batch-state.js';
 import type {
   ConsumeOptions,
@@ -15,6 +22,9 @@ import { Notifier } from '../notifier.js';
 import { PartitionOwnership } from '../partition-ownership.js';
 import type { GroupMember, MemoryGroup } from './memory-group.js';
 import type { MemoryTopic } from './memory-topic.js';
+
+/** consumedRecords by (topic, group): bound once per pair, counted without label lookups. */
+const consumedByGroup = new CounterChildren(consumedRecords);
 
 export interface MemoryConsumerSettings {
   readonly maxBatchRecords: number;
@@ -43,6 +53,7 @@ export class MemoryConsumer implements GroupMember {
   private readonly options: ConsumeOptions;
   private readonly settings: MemoryConsumerSettings;
   private readonly logger: Logger;
+  private readonly consumed: CounterChild;
 
   private readonly ownership: PartitionOwnership;
   private readonly positions = new Map<number, number>();
@@ -77,6 +88,8 @@ export class MemoryConsumer implements GroupMember {
     this.options = options;
     this.settings = settings;
     this.logger = logger.child({ topic: topic.name, group: group.name, member: id });
+    const labels = { transport: 'memory', topic: topic.name, group: group.name };
+    this.consumed = consumedByGroup.of(JSON.stringify([topic.name, group.name]), labels);
     this.api = {
       commit: (partition, nextOffset) => this.commit(partition, nextOffset),
       seek: (partition, offset) => this.seek(partition, offset),
@@ -285,10 +298,7 @@ export class MemoryConsumer implements GroupMember {
         this.positions.set(partition, batch.nextOffset);
       }
       this.failures = 0;
-      consumedRecords.inc(
-        { transport: 'memory', topic: this.topic.name, group: this.group.name },
-        records.length,
-      );
+      this.consumed.inc(records.length);
       return true;
     } catch (error) {
       batchFailures.inc({ transport: 'memory', topic: this.topic.name, group: this.group.name });

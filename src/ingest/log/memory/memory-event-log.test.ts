@@ -5,6 +5,7 @@ import {
   StateError,
   TransientError,
   ValidationError,
+  registry,
   silentLogger,
 } from '../../../core/index.js';
 import type { LogConsumer, ProducerRecord } from '../event-log.js';
@@ -109,6 +110,36 @@ describe('MemoryEventLog: placement and order', () => {
     }
   });
 
+  it('counts the records handed to handlers by transport, topic and group', async () => {
+    const consumed = async (group: string): Promise<number> => {
+      const metric = registry.getSingleMetric('pathcast_log_consumed_records_total');
+      const values = (await metric?.get())?.values ?? [];
+      const labels = { transport: 'memory', topic: TOPIC, group };
+      return (
+        values.find((v) => expect.objectContaining(labels).asymmetricMatch(v.labels))?.value ?? 0
+      );
+    };
+    const before = [await consumed('counted-a'), await consumed('counted-b')];
+    const log = await startLog({}, 2);
+    const [a, b] = [new RecordingHandler(), new RecordingHandler()];
+    await join(log, a, { group: 'counted-a', maxBatchRecords: 4 });
+    await log.produce(
+      TOPIC,
+      records(30, (i) => `k${i}`),
+    );
+    await waitFor('group a', () => a.records.length === 30);
+    await join(log, b, { group: 'counted-b', fromBeginning: false });
+    await log.produce(
+      TOPIC,
+      records(5, (i) => `k${i}`, 30),
+    );
+    await waitFor('both groups', () => a.records.length === 35 && b.records.length === 5);
+    expect([await consumed('counted-a'), await consumed('counted-b')]).toEqual([
+      (before[0] ?? 0) + 35,
+      (before[1] ?? 0) + 5,
+    ]);
+  });
+
   it('keeps headers and timestamps, defaulting the timestamp to the clock', async () => {
     const clock = new ManualClock(1_700_000_000_000);
     const log = new MemoryEventLog({}, { logger: silentLogger, clock });
@@ -153,6 +184,28 @@ describe('MemoryEventLog: placement and order', () => {
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: 'log_unavailable', retriable: true });
   });
+});
+
+describe('MemoryEventLog: topics', () => {
+  it.each([0, -1, 1.5, Number.NaN])(
+    'refuses a partition count of %s and makes none of the topics asked for',
+    async (partitions) => {
+      const log = await startLog();
+      const error = await log
+        .ensureTopics([
+          { name: 'good', partitions: 2 },
+          { name: 'bad', partitions },
+        ])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toBe(
+        `topic bad: partitions must be >= 1, got ${partitions}`,
+      );
+      await expect(log.partitionsFor('good')).rejects.toMatchObject({ code: 'unknown_topic' });
+      await expect(log.partitionsFor('bad')).rejects.toMatchObject({ code: 'unknown_topic' });
+      expect(await log.partitionsFor(TOPIC)).toBe(4);
+    },
+  );
 });
 
 describe('MemoryEventLog: bounds and backpressure', () => {

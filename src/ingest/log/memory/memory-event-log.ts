@@ -6,12 +6,13 @@ import {
   type Clock,
   type Logger,
 } from '../../../core/index.js';
-import type {
-  ConsumeOptions,
-  EventLog,
-  LogConsumer,
-  ProducerRecord,
-  TopicSpec,
+import {
+  assertTopicSpecs,
+  type ConsumeOptions,
+  type EventLog,
+  type LogConsumer,
+  type ProducerRecord,
+  type TopicSpec,
 } from '../event-log.js';
 import { errorCode, logUnavailable, unknownTopic } from '../log-errors.js';
 import { produceFailures, produceSeconds, producedRecords } from '../log-metrics.js';
@@ -114,10 +115,9 @@ export class MemoryEventLog implements EventLog {
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     this.guard.assertRunning();
+    // All are checked before any is made: a bad spec leaves the log as it was.
+    assertTopicSpecs(specs);
     for (const spec of specs) {
-      if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
-        throw new RangeError(`topic ${spec.name}: partitions must be >= 1, got ${spec.partitions}`);
-      }
       const existing = this.topics.get(spec.name);
       if (existing === undefined) {
         const limits = {
