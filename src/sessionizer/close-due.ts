@@ -1,5 +1,5 @@
 import { closeReason } from './session-rules.js';
-import { FLAG_CLOSED } from './session-store.js';
+import { FLAG_CLOSED, USER_ID } from './session-store.js';
 import type { SessionEmitter } from './session-emitter.js';
 import type { SessionizerState } from './sessionizer-state.js';
 
@@ -17,7 +17,7 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
   const watermark = state.watermark;
   const candidates: number[] = [];
   timers.drain(watermark, candidates);
-  const due: { readonly slot: number; readonly at: number }[] = [];
+  const due: Due[] = [];
   for (const slot of candidates) {
     const at = state.dueOf(slot);
     if (timers.isDue(at, watermark)) due.push({ slot, at });
@@ -33,7 +33,9 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
       compare(store.visitorOf(a.slot), store.visitorOf(b.slot)),
   );
   let closed = 0;
-  for (const { slot } of due) {
+  for (let i = 0; i < due.length; i++) {
+    if (i % CLOSE_AHEAD === 0) readAhead(state, due, i, Math.min(due.length, i + CLOSE_AHEAD));
+    const slot = (due[i] as Due).slot;
     if (!store.hasFlag(slot, FLAG_CLOSED)) {
       emitter.closed(state, slot, closeReason(state, slot));
       store.setFlag(slot, FLAG_CLOSED, true);
@@ -45,6 +47,39 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
     else timers.schedule(slot, purgeAt);
   }
   return closed;
+}
+
+interface Due {
+  readonly slot: number;
+  readonly at: number;
+}
+
+/**
+ * Closes whose state is read ahead at a time. A session due now was last touched ~30 minutes of
+ * event time ago, so what its close reads besides its record (already loaded by the drain) is
+ * likely out of cache: its event log (the path), its visitor string (hashed for the id), its
+ * key-table bucket and its user id's slot (both freed when it goes). Touching a group's first,
+ * in a loop whose loads do not wait on each other, fetches them in parallel (as processAll does
+ * for events). Measured at 1M open sessions (bench/sessionizer.ts, 8 pairs of runs side by side
+ * on the two cores): median +3% events per CPU-second, from -6% to +12%.
+ */
+const CLOSE_AHEAD = 64;
+/** What the read-ahead loads add up to, kept so the compiler cannot drop them. */
+const ahead = { touched: 0 };
+
+function readAhead(state: SessionizerState, due: readonly Due[], from: number, to: number): void {
+  const { store, logs, keys, users } = state;
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const slot = (due[i] as Due).slot;
+    const visitor = store.visitorOf(slot);
+    sum +=
+      logs.firstWord(slot) +
+      keys.firstBucket(store.hash(slot)) +
+      visitor.charCodeAt(visitor.length - 1) +
+      users.count(store.i32(slot, USER_ID));
+  }
+  ahead.touched = sum;
 }
 
 function compare(a: string, b: string): number {

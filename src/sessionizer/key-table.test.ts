@@ -19,6 +19,19 @@ function columns(capacity: number) {
 }
 
 describe('KeyTable', () => {
+  it('reads ahead the bucket a key probes first: its slot, or -1 while it is empty', () => {
+    const source = columns(4);
+    const table = new KeyTable(source);
+    const hash = keyHash('visitor-a', 1);
+    expect(table.firstBucket(hash)).toBe(-1);
+    source.sites[2] = 1;
+    source.visitors[2] = 'visitor-a';
+    source.hashes[2] = hash;
+    table.insert(2, hash);
+    expect(table.firstBucket(hash)).toBe(2);
+    expect(table.firstBucket(hash + 1)).toBe(-1);
+  });
+
   it('agrees with a Map under random inserts, head changes and removals', () => {
     const random = prng(3);
     const capacity = 20_000;

@@ -48,6 +48,11 @@ export class KeyTable {
     }
   }
 
+  /** The first bucket a key of hash `hash` probes (for reading ahead: touches its line). */
+  firstBucket(hash: number): number {
+    return this.buckets[hash & this.mask] ?? EMPTY;
+  }
+
   /** Adds `slot` for its key (hash `hash`), which must not be present. */
   insert(slot: number, hash: number): void {
     if ((this.count + 1) * 2 > this.buckets.length) this.resize(this.buckets.length * 2);
