@@ -60,8 +60,8 @@ interface Due {
  * likely out of cache: its event log (the path), its visitor string (hashed for the id), its
  * key-table bucket and its user id's slot (both freed when it goes). Touching a group's first,
  * in a loop whose loads do not wait on each other, fetches them in parallel (as processAll does
- * for events). Measured at 1M open sessions (bench/sessionizer.ts, 8 pairs of runs side by side
- * on the two cores): median +3% events per CPU-second, from -6% to +12%.
+ * for events). Measured at 1M open sessions (bench/sessionizer.ts, 12 pairs of runs side by
+ * side on the two cores): faster in 10 of 12, median +6% events per CPU-second (-6% to +12%).
  */
 const CLOSE_AHEAD = 64;
 /** What the read-ahead loads add up to, kept so the compiler cannot drop them. */
