@@ -4,6 +4,7 @@ import {
   counter,
   counterChild,
   LightHistogram,
+  metricValue,
   registry,
   type HistogramSeries,
 } from './metrics.js';
@@ -92,5 +93,19 @@ describe('counterChild', () => {
     total.inc({ code: 'ok' }, 10);
     expect(await read()).toEqual({ ok: 16, bad: 2 });
     expect(await registry.metrics()).toContain('pathcast_test_child_total{code="ok"} 16');
+  });
+});
+
+describe('metricValue', () => {
+  it('sums the series whose labels include those asked for, and reads 0 for what is not there', async () => {
+    const metric = counter('pathcast_test_value_total', 'a test counter', ['kind', 'site']);
+    metric.inc({ kind: 'a', site: 's1' }, 2);
+    metric.inc({ kind: 'a', site: 's2' }, 3);
+    metric.inc({ kind: 'b', site: 's1' }, 5);
+    expect(await metricValue('pathcast_test_value_total')).toBe(10);
+    expect(await metricValue('pathcast_test_value_total', { kind: 'a' })).toBe(5);
+    expect(await metricValue('pathcast_test_value_total', { kind: 'b', site: 's1' })).toBe(5);
+    expect(await metricValue('pathcast_test_value_total', { kind: 'c' })).toBe(0);
+    expect(await metricValue('pathcast_test_absent_total')).toBe(0);
   });
 });

@@ -7,6 +7,24 @@ import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'pr
  */
 export const registry = new Registry();
 
+/**
+ * The sum over a metric's series in `registry` whose labels include `labels` (all its series
+ * when none are given); 0 when the metric or such a series does not exist yet.
+ */
+export async function metricValue(
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  const wanted = Object.entries(labels);
+  let sum = 0;
+  for (const series of (await metric.get()).values) {
+    if (wanted.every(([label, value]) => series.labels[label] === value)) sum += series.value;
+  }
+  return sum;
+}
+
 let defaultsCollected = false;
 
 /** Process metrics (CPU, heap, event loop lag); called once by the runtime, not by tests. */

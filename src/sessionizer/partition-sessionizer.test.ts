@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registry } from '../core/index.js';
+import { metricValue } from '../core/index.js';
 import { sessionId } from './hash.js';
 import type { ProcessResult } from './partition-sessionizer.js';
 import {
@@ -33,11 +33,8 @@ describe('PartitionSessionizer: gaps and closes', () => {
   });
 
   it('has counted every close by reason when a call returns (published in bulk)', async () => {
-    const closedTotal = async (reason: string): Promise<number> => {
-      const metric = registry.getSingleMetric('pathcast_sessionizer_sessions_closed_total');
-      const values = (await metric?.get())?.values ?? [];
-      return values.find((v) => v.labels['reason'] === reason)?.value ?? 0;
-    };
+    const closedTotal = (reason: string): Promise<number> =>
+      metricValue('pathcast_sessionizer_sessions_closed_total', { reason });
     const [gap, maxLength] = [await closedTotal('gap'), await closedTotal('max_length')];
     const { send, sessionizer } = setup({ maxLengthMs: HOUR });
     send({ timestamp: T0, visitor: 'v2' });

@@ -7,7 +7,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { registry, type LogFields, type Logger } from '../../src/core/index.js';
+import { metricValue, type LogFields, type Logger } from '../../src/core/index.js';
 import type { RuntimeParts } from '../../src/runtime/index.js';
 import type { WriterName } from '../../src/storage/index.js';
 
@@ -41,11 +41,8 @@ const WRITERS: readonly WriterName[] = [
 ];
 
 /** The current total of a counter over all its labels (0 when it does not exist yet). */
-export async function counterTotal(name: string): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) return 0;
-  const { values } = await metric.get();
-  return values.reduce((sum, v) => sum + v.value, 0);
+export function counterTotal(name: string): Promise<number> {
+  return metricValue(name);
 }
 
 export async function sample(parts: RuntimeParts): Promise<Sample> {

@@ -5,7 +5,7 @@ import {
   StateError,
   TransientError,
   ValidationError,
-  registry,
+  metricValue,
   silentLogger,
 } from '../../../core/index.js';
 import type { LogConsumer, ProducerRecord } from '../event-log.js';
@@ -111,14 +111,12 @@ describe('MemoryEventLog: placement and order', () => {
   });
 
   it('counts the records handed to handlers by transport, topic and group', async () => {
-    const consumed = async (group: string): Promise<number> => {
-      const metric = registry.getSingleMetric('pathcast_log_consumed_records_total');
-      const values = (await metric?.get())?.values ?? [];
-      const labels = { transport: 'memory', topic: TOPIC, group };
-      return (
-        values.find((v) => expect.objectContaining(labels).asymmetricMatch(v.labels))?.value ?? 0
-      );
-    };
+    const consumed = (group: string): Promise<number> =>
+      metricValue('pathcast_log_consumed_records_total', {
+        transport: 'memory',
+        topic: TOPIC,
+        group,
+      });
     const before = [await consumed('counted-a'), await consumed('counted-b')];
     const log = await startLog({}, 2);
     const [a, b] = [new RecordingHandler(), new RecordingHandler()];
