@@ -69,6 +69,8 @@ export class PartitionSessionizer {
   /** Visitor hash lanes of the group `processAll` read ahead, by position in the group. */
   private readonly aheadA = new Int32Array(READ_AHEAD);
   private readonly aheadB = new Int32Array(READ_AHEAD);
+  /** Key-table slots of that group, as each pass of the read-ahead finds them. */
+  private readonly aheadSlot = new Int32Array(READ_AHEAD);
   /** What the read-ahead loads add up to, kept so the compiler cannot drop them. */
   private touched = 0;
 
@@ -109,22 +111,51 @@ export class PartitionSessionizer {
 
   /**
    * Hashes events[from..to) into aheadA/aheadB and touches what processing them will read:
-   * each key's bucket, session records, visitor string (compared by find) and event logs. Reads
+   * each key's bucket, session record, visitor string (compared by find) and event log. Reads
    * only (not even a new site gets its id here); an event that changes the state does not make
    * a later one's read-ahead wrong, at most less useful.
+   *
+   * NOTE: in passes, one kind of load for the whole group at a time. Within an event these loads
+   * depend on each other (bucket, then record, then log), so touching them event by event makes
+   * a chain of cache misses the CPU cannot overlap; a pass has a few instructions per event and
+   * no load that waits on another of the pass, so the group's misses are fetched side by side.
+   * Measured against the event-by-event read-ahead it replaced (bench/sessionizer.ts, pairs of
+   * runs side by side on the two cores): faster in 6 of 6 pairs, by 4% to 20% (median +9%).
    */
   private readAhead(events: readonly ClickEvent[], from: number, to: number): void {
     const s = this.state;
+    const { keys, store, logs } = s;
     const hash = this.hash;
+    const slots = this.aheadSlot;
+    const n = to - from;
     let touched = 0;
-    for (let i = from; i < to; i++) {
-      const event = events[i] as ClickEvent;
+    // The visitor strings (cold when the decoder's were made long before).
+    for (let k = 0; k < n; k++) touched += (events[from + k] as ClickEvent).visitor.length;
+    // Hashes; each key's bucket hash is kept in `slots` for the next pass (a site not seen yet
+    // touches another key's bucket: harmless, the read is all it does).
+    for (let k = 0; k < n; k++) {
+      const event = events[from + k] as ClickEvent;
       hashVisitor(event.visitor, hash);
-      this.aheadA[i - from] = hash.a;
-      this.aheadB[i - from] = hash.b;
-      for (let slot = s.peekHead(event.site, event.visitor, hash); slot !== NONE;) {
-        touched += s.logs.firstWord(slot);
-        slot = s.store.next(slot);
+      this.aheadA[k] = hash.a;
+      this.aheadB[k] = hash.b;
+      slots[k] = keyHashOf(hash, s.peekSiteId(event.site));
+    }
+    for (let k = 0; k < n; k++) slots[k] = keys.firstBucket(slots[k] ?? 0);
+    // The first bucket's record and visitor (the key's own, unless its probe goes further).
+    for (let k = 0; k < n; k++) {
+      const slot = slots[k] ?? NONE;
+      if (slot !== NONE) touched += store.hash(slot) + store.visitorOf(slot).length;
+    }
+    // The sessions of each key (loaded now, but for longer probes), and their event logs.
+    for (let k = 0; k < n; k++) {
+      const event = events[from + k] as ClickEvent;
+      hash.a = this.aheadA[k] ?? 0;
+      hash.b = this.aheadB[k] ?? 0;
+      slots[k] = s.peekHead(event.site, event.visitor, hash);
+    }
+    for (let k = 0; k < n; k++) {
+      for (let slot = slots[k] ?? NONE; slot !== NONE; slot = store.next(slot)) {
+        touched += logs.firstWord(slot);
       }
     }
     this.touched = touched;

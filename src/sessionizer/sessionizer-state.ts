@@ -77,9 +77,14 @@ export class SessionizerState {
     return this.keys.find(siteId, visitor, bucket);
   }
 
+  /** The site's id, or -1 for a site not seen yet (never assigns one: for reading ahead). */
+  peekSiteId(site: string): number {
+    return site === this.lastSite ? this.lastSiteId : this.sites.lookup(site);
+  }
+
   /** `head` for reading ahead: never assigns a site id (-1 for a site not seen yet). */
   peekHead(site: string, visitor: string, hash: VisitorHash): number {
-    const siteId = site === this.lastSite ? this.lastSiteId : this.sites.lookup(site);
+    const siteId = this.peekSiteId(site);
     return siteId < 0 ? NONE : this.keys.find(siteId, visitor, keyHashOf(hash, siteId));
   }
 
