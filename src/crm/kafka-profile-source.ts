@@ -13,7 +13,12 @@ import { createKafkaClient, profileTopicName } from './kafka-client.js';
 import { toKafkaError } from './kafka-profile-sink.js';
 import { MemoryProfileStore } from './memory-profile-store.js';
 import type { ProfileChangeListener, ProfileSource } from './profile-source.js';
-import { ensureProfileTopic, readTopicRecord, type ProfileTopicSpec } from './profile-topic.js';
+import {
+  ensureProfileTopic,
+  readTopicRecord,
+  topicOffsets,
+  type ProfileTopicSpec,
+} from './profile-topic.js';
 
 export interface KafkaProfileSourceOptions {
   readonly kafka: KafkaConfig;
@@ -124,7 +129,11 @@ export class KafkaProfileSource implements ProfileSource {
       await ensureProfileTopic(this.admin, this.spec, this.logger);
       // The end of every partition now: once read up to there, the table is as complete as the
       // topic was when we started; what follows are live updates.
-      for (const { partition, high, low } of await this.admin.fetchTopicOffsets(this.topic)) {
+      for (const { partition, high, low } of await topicOffsets(
+        this.admin,
+        this.topic,
+        this.logger,
+      )) {
         if (Number(high) > Number(low)) this.toReach.set(partition, Number(high));
       }
       await this.admin.disconnect();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Profile } from '../core/index.js';
-import { profileMessage, readTopicRecord } from './profile-topic.js';
+import { MemoryLogger, type Profile } from '../core/index.js';
+import { profileMessage, readTopicRecord, topicOffsets } from './profile-topic.js';
 
 const PROFILE: Profile = {
   userId: 'u1',
@@ -52,5 +52,59 @@ describe('profile topic records', () => {
     const result = readTopicRecord(record(key, value));
     expect(result.kind).toBe('invalid');
     if (result.kind === 'invalid') expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('topicOffsets', () => {
+  const OFFSETS = [
+    { partition: 0, high: '12', low: '0' },
+    { partition: 1, high: '0', low: '0' },
+  ];
+  /** kafkajs's error for a partition whose leader the broker asked does not know yet. */
+  const notLeader = () =>
+    Object.assign(new Error('This server is not the leader for that topic-partition'), {
+      retriable: true,
+    });
+  /** An admin whose first reads fail with `failures` (in order), then answer OFFSETS. */
+  function admin(failures: Error[]) {
+    const calls: string[] = [];
+    return {
+      calls,
+      fetchTopicOffsets(topic: string) {
+        calls.push(topic);
+        const failure = failures.shift();
+        return failure === undefined ? Promise.resolve(OFFSETS) : Promise.reject(failure);
+      },
+    };
+  }
+  const noWait = { sleep: () => Promise.resolve(), random: () => 0.5 };
+
+  it('reads again while the new topic has no leader, and logs each retry', async () => {
+    const logger = new MemoryLogger();
+    const reader = admin([notLeader(), notLeader()]);
+    await expect(topicOffsets(reader, 'crm', logger, noWait)).resolves.toEqual(OFFSETS);
+    expect(reader.calls).toEqual(['crm', 'crm', 'crm']);
+    expect(logger.lines.map((l) => [l.event, l.fields['topic'], l.fields['attempt']])).toEqual([
+      ['crm_topic_offsets_retry', 'crm', 1],
+      ['crm_topic_offsets_retry', 'crm', 2],
+    ]);
+  });
+
+  it('gives up at once on an error Kafka does not call retriable', async () => {
+    const denied = Object.assign(new Error('Not authorized to access topics'), {
+      retriable: false,
+    });
+    const reader = admin([denied]);
+    await expect(topicOffsets(reader, 'crm', new MemoryLogger(), noWait)).rejects.toBe(denied);
+    expect(reader.calls).toHaveLength(1);
+  });
+
+  it('throws the last error once the retries run out', async () => {
+    const failures = Array.from({ length: 4 }, notLeader);
+    const last = failures[3];
+    const reader = admin(failures);
+    const options = { ...noWait, retries: 3 };
+    await expect(topicOffsets(reader, 'crm', new MemoryLogger(), options)).rejects.toBe(last);
+    expect(reader.calls).toHaveLength(4);
   });
 });

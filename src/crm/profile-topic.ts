@@ -1,5 +1,11 @@
 import kafkajs, { type Admin, type KafkaMessage } from 'kafkajs';
-import { PathcastError, type Logger, type Profile } from '../core/index.js';
+import {
+  PathcastError,
+  retry,
+  type Logger,
+  type Profile,
+  type RetryOptions,
+} from '../core/index.js';
 import { buildProfile, inputFromObject } from './profile-record.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -54,6 +60,35 @@ export async function ensureProfileTopic(
       { details: { topic: spec.topic, policy } },
     );
   }
+}
+
+/** What `topicOffsets` asks of a kafkajs Admin. */
+export interface TopicOffsetsAdmin {
+  fetchTopicOffsets(
+    topic: string,
+  ): Promise<Array<{ partition: number; high: string; low: string }>>;
+}
+
+/**
+ * The first and next offset of every partition of the topic. What Kafka calls retriable is
+ * tried again with backoff: a topic another process has just created is briefly unknown to the
+ * broker asked, or its partitions have no leader there yet ("This server is not the leader for
+ * that topic-partition"), and a processor starting beside others must not fail on that.
+ */
+export function topicOffsets(
+  admin: TopicOffsetsAdmin,
+  topic: string,
+  logger: Logger,
+  options: RetryOptions = {},
+): Promise<Array<{ partition: number; high: string; low: string }>> {
+  return retry(() => admin.fetchTopicOffsets(topic), {
+    retries: 8,
+    initialMs: 100,
+    maxMs: 2_000,
+    onRetry: (error, attempt, delayMs) =>
+      logger.warn('crm_topic_offsets_retry', { topic, attempt, delayMs, err: error }),
+    ...options,
+  });
 }
 
 /** A profile as a record: key = user id, value = the profile as JSON. */
