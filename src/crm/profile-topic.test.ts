@@ -57,8 +57,8 @@ describe('profile topic records', () => {
 
 describe('topicOffsets', () => {
   const OFFSETS = [
-    { partition: 0, high: '12', low: '0' },
-    { partition: 1, high: '0', low: '0' },
+    { partition: 0, offset: '12', high: '12', low: '0' },
+    { partition: 1, offset: '0', high: '0', low: '0' },
   ];
   /** kafkajs's error for a partition whose leader the broker asked does not know yet. */
   const notLeader = () =>

@@ -62,13 +62,6 @@ export async function ensureProfileTopic(
   }
 }
 
-/** What `topicOffsets` asks of a kafkajs Admin. */
-export interface TopicOffsetsAdmin {
-  fetchTopicOffsets(
-    topic: string,
-  ): Promise<Array<{ partition: number; high: string; low: string }>>;
-}
-
 /**
  * The first and next offset of every partition of the topic. What Kafka calls retriable is
  * tried again with backoff: a topic another process has just created is briefly unknown to the
@@ -76,11 +69,11 @@ export interface TopicOffsetsAdmin {
  * that topic-partition"), and a processor starting beside others must not fail on that.
  */
 export function topicOffsets(
-  admin: TopicOffsetsAdmin,
+  admin: Pick<Admin, 'fetchTopicOffsets'>,
   topic: string,
   logger: Logger,
   options: RetryOptions = {},
-): Promise<Array<{ partition: number; high: string; low: string }>> {
+): ReturnType<Admin['fetchTopicOffsets']> {
   return retry(() => admin.fetchTopicOffsets(topic), {
     retries: 8,
     initialMs: 100,
