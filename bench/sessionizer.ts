@@ -17,6 +17,8 @@
  * 95% of those users are in the cache before the run; the rest miss once, their batched fetch
  * lands between chunks (outside the timed loop), and hit from then on. The cache runs with its
  * defaults (an entry moves up the LRU order at most once a minute: see ProfileCache.peek).
+ * Beside each headline run, a run without the join (same stream, same cache built) gives what
+ * sessionizing alone costs, so the join's share is measured, not guessed.
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
@@ -271,16 +273,21 @@ async function warmCache(visitors: number): Promise<ProfileCache> {
   return cache;
 }
 
-/** One timed run over the throughput stream (exported for profiling drivers). */
+/**
+ * One timed run over the throughput stream (exported for profiling drivers). `join: false`
+ * leaves the CRM join out of the sink (the cache is still built, so the heap is the same size):
+ * what sessionizing alone costs, beside the headline's sessionize + join.
+ */
 export async function throughputRun(
   seed: number,
   visitors: readonly string[],
   stream: Stream = SHORT,
+  join = true,
 ) {
   const random = mulberry32(seed);
   const cache = await warmCache(visitors.length);
-  const join = new ProfileJoin(cache, () => undefined);
-  const sink = new CountingSink(join);
+  const profileJoin = join ? new ProfileJoin(cache, () => undefined) : undefined;
+  const sink = new CountingSink(profileJoin);
   const sessionizer = new PartitionSessionizer({}, { sink });
   const batch: Mutable<ClickEvent>[] = Array.from({ length: CHUNK }, () =>
     event(random, '', '', T0, 'page'),
@@ -314,13 +321,13 @@ export async function throughputRun(
     await nextTurn();
   }
   const after = cache.stats();
-  join.close();
+  profileJoin?.close();
   await cache.close();
   const hits = after.hits - before.hits;
   const lookups = hits + after.misses - before.misses;
   return {
     crmLookups: lookups,
-    crmHitRatio: hits / lookups,
+    crmHitRatio: lookups === 0 ? null : hits / lookups,
     joinedUpdates: sink.profiles - profilesBefore,
     eventsPerCpuSecond: EVENTS / (cpu / 1000),
     eventsPerSecond: EVENTS / (elapsed / 1000),
@@ -440,14 +447,19 @@ export function throughputVisitors(stream: Stream = SHORT): string[] {
   return Array.from({ length: blocks * stream.slide + stream.window }, (_, i) => uuidLike(0xb0, i));
 }
 
-/** RUNS timed runs of `stream`, each beside a peer run over the same events. */
-async function streamRuns(stream: Stream) {
+/**
+ * RUNS timed runs of `stream`, each beside a peer run over the same events and, with `alone`,
+ * a run without the CRM join.
+ */
+async function streamRuns(stream: Stream, alone = false) {
   const visitors = throughputVisitors(stream);
   const runs = [];
+  const aloneRuns = [];
   const peers = [];
-  // Interleaved, so both see the same neighbours.
+  // Interleaved, so all see the same neighbours.
   for (let r = 0; r < RUNS; r++) {
     runs.push(await throughputRun(100 + r, visitors, stream));
+    if (alone) aloneRuns.push(await throughputRun(100 + r, visitors, stream, false));
     peers.push(peerRun(100 + r, visitors, stream));
   }
   const peer = median(peers);
@@ -461,12 +473,13 @@ async function streamRuns(stream: Stream) {
     `or more sessions open throughout, ${median(runs.map((r) => r.updates / r.closes)).toFixed(1)} ` +
     `events a session; wall-clock median ${Math.round(median(runs.map((r) => r.eventsPerSecond)))}/s; ` +
     `${(rate / peer).toFixed(2)}x the Map peer of the same run (${Math.round(peer)}/s)`;
-  return { runs, peers, peer, rate, note };
+  const aloneRate = median(aloneRuns.map((r) => r.eventsPerCpuSecond));
+  return { runs, aloneRuns, peers, peer, rate, aloneRate, note };
 }
 
 export async function run(): Promise<BenchResult> {
   // One stream after the other: each run's heap holds only its own stream's visitor ids.
-  const short = await streamRuns(SHORT);
+  const short = await streamRuns(SHORT, true);
   const simulator = await streamRuns(SIMULATOR);
   const { runs, peers, peer } = short;
   const memory = memoryFigures();
@@ -486,6 +499,16 @@ export async function run(): Promise<BenchResult> {
         target: 300_000,
         better: 'higher',
         note: `the same, over sessions as long as the simulator's: ${simulator.note}`,
+      },
+      sessionizer_events_per_s_core_without_join: {
+        value: Math.round(short.aloneRate),
+        unit: 'events/s',
+        better: 'higher',
+        note:
+          `the headline's stream and timing with the CRM join left out of the sink, run beside ` +
+          `each headline run: what sessionizing alone costs; the join is ` +
+          `${(100 * (1 - short.rate / short.aloneRate)).toFixed(0)}% of the headline's time ` +
+          `(${(short.aloneRate / short.peer).toFixed(2)}x the Map peer alone)`,
       },
       map_update_peer_events_per_s: {
         value: Math.round(peer),
@@ -507,7 +530,14 @@ export async function run(): Promise<BenchResult> {
         better: 'lower',
       },
     },
-    { runs, peers, simulatorRuns: simulator.runs, simulatorPeers: simulator.peers, memory },
+    {
+      runs,
+      aloneRuns: short.aloneRuns,
+      peers,
+      simulatorRuns: simulator.runs,
+      simulatorPeers: simulator.peers,
+      memory,
+    },
   );
 }
 
