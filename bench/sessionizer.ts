@@ -18,7 +18,8 @@
  * lands between chunks (outside the timed loop), and hit from then on. The cache runs with its
  * defaults (an entry moves up the LRU order at most once a minute: see ProfileCache.peek).
  * Beside each headline run, a run without the join (same stream, same cache built) gives what
- * sessionizing alone costs, so the join's share is measured, not guessed.
+ * sessionizing alone costs, so the join's share is measured, not guessed. Each run also tells
+ * how much of its timed loop the main thread spent in GC pauses (V8's `gc` performance entries).
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
@@ -27,6 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClickEvent, SessionOutput } from '../src/core/index.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { PartitionSessionizer, type SessionSink } from '../src/sessionizer/index.js';
 import { MemoryProfileStore, ProfileCache } from '../src/crm/index.js';
 import { ProfileJoin } from '../src/runtime/index.js';
@@ -273,6 +275,64 @@ async function warmCache(visitors: number): Promise<ProfileCache> {
   return cache;
 }
 
+/** GC pauses of the main thread inside timed windows, by kind, in ms. */
+interface GcPauseMs {
+  scavenge: number;
+  markCompact: number;
+  incremental: number;
+}
+
+/**
+ * The main thread's GC pauses (V8's `gc` performance entries) that fall inside timed windows:
+ * what share of a timed loop went to scavenges, mark-compacts and incremental marking. GC work
+ * on helper threads (concurrent marking, sweeping) is not in these entries, only in the CPU time.
+ */
+class GcPauses {
+  private readonly pauses: { start: number; end: number; kind: keyof GcPauseMs | undefined }[] = [];
+  private readonly windows: { start: number; end: number }[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind;
+      this.pauses.push({
+        start: entry.startTime,
+        end: entry.startTime + entry.duration,
+        kind:
+          kind === perfConstants.NODE_PERFORMANCE_GC_MINOR
+            ? 'scavenge'
+            : kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR
+              ? 'markCompact'
+              : kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL
+                ? 'incremental'
+                : undefined,
+      });
+    }
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** A timed window, in performance.now() time; windows come in order and do not overlap. */
+  window(start: number, end: number): void {
+    this.windows.push({ start, end });
+  }
+
+  /** Stops observing; the entries are delivered a turn after their GC, so await one first. */
+  close(): GcPauseMs {
+    this.observer.disconnect();
+    const ms: GcPauseMs = { scavenge: 0, markCompact: 0, incremental: 0 };
+    for (const pause of this.pauses) {
+      if (pause.kind === undefined) continue;
+      for (const w of this.windows) {
+        if (w.start >= pause.end) break;
+        const overlap = Math.min(w.end, pause.end) - Math.max(w.start, pause.start);
+        if (overlap > 0) ms[pause.kind] += overlap;
+      }
+    }
+    return ms;
+  }
+}
+
 /**
  * One timed run over the throughput stream (exported for profiling drivers). `join: false`
  * leaves the CRM join out of the sink (the cache is still built, so the heap is the same size):
@@ -307,6 +367,7 @@ export async function throughputRun(
   let fewestOpen = Number.POSITIVE_INFINITY;
   let elapsed = 0;
   let cpu = 0;
+  const gc = new GcPauses();
   for (let from = prefill; from < prefill + EVENTS; from += CHUNK) {
     throughputChunk(random, from, visitors, batch, stream);
     fewestOpen = Math.min(fewestOpen, sessionizer.openSessions());
@@ -315,11 +376,15 @@ export async function throughputRun(
     const cpuStarted = process.cpuUsage();
     sessionizer.processAll(batch, now);
     const used = process.cpuUsage(cpuStarted);
-    elapsed += performance.now() - started;
+    const ended = performance.now();
+    elapsed += ended - started;
+    gc.window(started, ended);
     cpu += (used.user + used.system) / 1000;
     // Profile fetches started by misses land here, between fetches of the consumer.
     await nextTurn();
   }
+  await nextTurn();
+  const gcPauseMs = gc.close();
   const after = cache.stats();
   profileJoin?.close();
   await cache.close();
@@ -331,6 +396,8 @@ export async function throughputRun(
     joinedUpdates: sink.profiles - profilesBefore,
     eventsPerCpuSecond: EVENTS / (cpu / 1000),
     eventsPerSecond: EVENTS / (elapsed / 1000),
+    gcPauseMs,
+    gcPauseShare: (gcPauseMs.scavenge + gcPauseMs.markCompact + gcPauseMs.incremental) / elapsed,
     fewestOpenSessions: fewestOpen,
     openSessions: sessionizer.openSessions(),
     updates: sink.updates - updatesBefore,
@@ -474,7 +541,8 @@ async function streamRuns(stream: Stream, alone = false) {
     `events per CPU-second of the process (GC threads included), median of ${RUNS} runs of ` +
     `${EVENTS} events, ${Math.round(Math.min(...runs.map((r) => r.fewestOpenSessions)) / 1000)}k ` +
     `or more sessions open throughout, ${median(runs.map((r) => r.updates / r.closes)).toFixed(1)} ` +
-    `events a session; wall-clock median ${Math.round(median(runs.map((r) => r.eventsPerSecond)))}/s; ` +
+    `events a session; wall-clock median ${Math.round(median(runs.map((r) => r.eventsPerSecond)))}/s, ` +
+    `${(100 * median(runs.map((r) => r.gcPauseShare))).toFixed(0)}% of it in the main thread's GC pauses; ` +
     `${(rate / peer).toFixed(2)}x the Map peer of the same run (${Math.round(peer)}/s)`;
   const aloneRate = median(aloneRuns.map((r) => r.eventsPerCpuSecond));
   return { runs, aloneRuns, peers, peer, rate, aloneRate, note };
