@@ -282,29 +282,27 @@ interface GcPauseMs {
   incremental: number;
 }
 
+/** The kinds of GC entry counted, by V8's `detail.kind` (weak-callback entries are not). */
+const GC_KINDS = new Map<number, keyof GcPauseMs>([
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, 'scavenge'],
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, 'markCompact'],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+]);
+
 /**
  * The main thread's GC pauses (V8's `gc` performance entries) that fall inside timed windows:
  * what share of a timed loop went to scavenges, mark-compacts and incremental marking. GC work
  * on helper threads (concurrent marking, sweeping) is not in these entries, only in the CPU time.
  */
 class GcPauses {
-  private readonly pauses: { start: number; end: number; kind: keyof GcPauseMs | undefined }[] = [];
+  private readonly pauses: { start: number; end: number; kind: keyof GcPauseMs }[] = [];
   private readonly windows: { start: number; end: number }[] = [];
   private readonly observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind;
-      this.pauses.push({
-        start: entry.startTime,
-        end: entry.startTime + entry.duration,
-        kind:
-          kind === perfConstants.NODE_PERFORMANCE_GC_MINOR
-            ? 'scavenge'
-            : kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR
-              ? 'markCompact'
-              : kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL
-                ? 'incremental'
-                : undefined,
-      });
+      const detail = (entry as { detail?: { kind?: number } | null }).detail;
+      const kind = GC_KINDS.get(detail?.kind ?? -1);
+      if (kind === undefined) continue;
+      this.pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration, kind });
     }
   });
 
@@ -322,7 +320,6 @@ class GcPauses {
     this.observer.disconnect();
     const ms: GcPauseMs = { scavenge: 0, markCompact: 0, incremental: 0 };
     for (const pause of this.pauses) {
-      if (pause.kind === undefined) continue;
       for (const w of this.windows) {
         if (w.start >= pause.end) break;
         const overlap = Math.min(w.end, pause.end) - Math.max(w.start, pause.start);
