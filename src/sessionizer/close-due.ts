@@ -17,25 +17,24 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
   const watermark = state.watermark;
   const candidates: number[] = [];
   timers.drain(watermark, candidates);
-  const due: Due[] = [];
+  const slots = new Int32Array(candidates.length);
+  const at = new Float64Array(candidates.length);
+  let n = 0;
   for (const slot of candidates) {
-    const at = state.dueOf(slot);
-    if (timers.isDue(at, watermark)) due.push({ slot, at });
-    else timers.schedule(slot, at);
+    const due = state.dueOf(slot);
+    if (!timers.isDue(due, watermark)) {
+      timers.schedule(slot, due);
+      continue;
+    }
+    slots[n] = slot;
+    at[n] = due;
+    n += 1;
   }
-  // TRICKY: bucket contents depend on history (due times are corrected lazily) and a restored
-  // wheel has another history, so outputs follow a total order of the sessions instead.
-  due.sort(
-    (a, b) =>
-      a.at - b.at ||
-      store.start(a.slot) - store.start(b.slot) ||
-      compare(state.siteOf(a.slot), state.siteOf(b.slot)) ||
-      compare(store.visitorOf(a.slot), store.visitorOf(b.slot)),
-  );
+  const order = dueOrder(state, slots.subarray(0, n), at.subarray(0, n));
   let closed = 0;
-  for (let i = 0; i < due.length; i++) {
-    if (i % CLOSE_AHEAD === 0) readAhead(state, due, i, Math.min(due.length, i + CLOSE_AHEAD));
-    const slot = (due[i] as Due).slot;
+  for (let i = 0; i < n; i++) {
+    if (i % CLOSE_AHEAD === 0) readAhead(state, order, i, Math.min(n, i + CLOSE_AHEAD));
+    const slot = order[i] ?? 0;
     if (!store.hasFlag(slot, FLAG_CLOSED)) {
       emitter.closed(state, slot, closeReason(state, slot));
       store.setFlag(slot, FLAG_CLOSED, true);
@@ -49,9 +48,72 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
   return closed;
 }
 
-interface Due {
-  readonly slot: number;
-  readonly at: number;
+/**
+ * The due slots in the order their outputs go out: by due time, then start, site and visitor.
+ * TRICKY: bucket contents depend on history (due times are corrected lazily) and a restored
+ * wheel has another history, so outputs follow a total order of the sessions instead.
+ *
+ * NOTE: sorted as numbers, not with a comparator: a drain at a million open sessions holds
+ * thousands of slots, and a comparator call per comparison cost ~200 ns a slot (4% of the
+ * throughput). Each slot's key is (its due time - the earliest) * count + its index: exact
+ * integers while they stay below 2^53, so a typed-array sort orders by due time and the index
+ * comes back out as key % count. Only slots due at the same millisecond then need the
+ * full comparison; due times that are not integers, or too far apart, fall back to it whole.
+ */
+function dueOrder(state: SessionizerState, slots: Int32Array, at: Float64Array): Int32Array {
+  const n = slots.length;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const t = at[i] ?? 0;
+    if (t < min) min = t;
+    if (t > max) max = t;
+    if (!Number.isInteger(t)) integers = false;
+  }
+  const order = new Int32Array(n);
+  const byTie = (a: number, b: number): number => compareSessions(state, a, b);
+  if (n < 2 || !integers || (max - min + 1) * n > Number.MAX_SAFE_INTEGER) {
+    const index = Array.from({ length: n }, (_, i) => i);
+    index.sort((a, b) => (at[a] ?? 0) - (at[b] ?? 0) || byTie(slots[a] ?? 0, slots[b] ?? 0));
+    for (let i = 0; i < n; i++) order[i] = slots[index[i] ?? 0] ?? 0;
+    return order;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = ((at[i] ?? 0) - min) * n + i;
+  keys.sort();
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    index[i] = (keys[i] ?? 0) % n;
+    order[i] = slots[index[i] ?? 0] ?? 0;
+  }
+  // Runs due at the same millisecond, in the full order.
+  for (let from = 0; from < n;) {
+    const t = at[index[from] ?? 0];
+    let to = from + 1;
+    while (to < n && at[index[to] ?? 0] === t) to += 1;
+    if (to - from === 2) {
+      // The usual tie, swapped in place (a subarray and a sort call cost more than the order).
+      const a = order[from] ?? 0;
+      const b = order[from + 1] ?? 0;
+      if (byTie(a, b) > 0) {
+        order[from] = b;
+        order[from + 1] = a;
+      }
+    } else if (to - from > 2) order.subarray(from, to).sort(byTie);
+    from = to;
+  }
+  return order;
+}
+
+/** Sessions due at the same time: by start, then site, then visitor (a total order). */
+function compareSessions(state: SessionizerState, a: number, b: number): number {
+  const { store } = state;
+  return (
+    store.start(a) - store.start(b) ||
+    compare(state.siteOf(a), state.siteOf(b)) ||
+    compare(store.visitorOf(a), store.visitorOf(b))
+  );
 }
 
 /**
@@ -67,11 +129,11 @@ const CLOSE_AHEAD = 64;
 /** What the read-ahead loads add up to, kept so the compiler cannot drop them. */
 const ahead = { touched: 0 };
 
-function readAhead(state: SessionizerState, due: readonly Due[], from: number, to: number): void {
+function readAhead(state: SessionizerState, order: Int32Array, from: number, to: number): void {
   const { store, logs, keys, users } = state;
   let sum = 0;
   for (let i = from; i < to; i++) {
-    const slot = (due[i] as Due).slot;
+    const slot = order[i] ?? 0;
     const visitor = store.visitorOf(slot);
     sum +=
       logs.firstWord(slot) +

@@ -7,6 +7,7 @@ import {
   generateStream,
   HOUR,
   MINUTE,
+  prng,
   pushWatermark,
   setup,
   T0,
@@ -30,6 +31,39 @@ describe('PartitionSessionizer: gaps and closes', () => {
       eventCount: 2,
       pageviewCount: 1,
     });
+  });
+
+  it.each([
+    ['whole milliseconds', 1],
+    ['fractions of a millisecond', 0.25],
+  ])('emits the closes of one drain by due time, then start, site and visitor (%s)', (_, step) => {
+    const { send, closed } = setup();
+    const random = prng(5);
+    const expected: { end: number; start: number; site: string; visitor: string }[] = [];
+    for (let k = 0; k < 400; k++) {
+      // Few distinct ends, so many sessions share a due time and are ordered by what follows.
+      const end = T0 + 10 * MINUTE + Math.floor(random() * 4) * step;
+      const start = end - Math.floor(random() * 3) * MINUTE;
+      const site = random() < 0.5 ? 's1' : 's2';
+      const visitor = `v${Math.floor(random() * 1e6)}-${k}`;
+      send({ timestamp: start, site, visitor });
+      if (end !== start) send({ timestamp: end, site, visitor, type: 'track' });
+      expected.push({ end, start, site, visitor });
+    }
+    pushWatermark(send, T0 + 45 * MINUTE);
+    const byOrder = (a: (typeof expected)[0], b: (typeof expected)[0]): number =>
+      a.end - b.end ||
+      a.start - b.start ||
+      (a.site < b.site ? -1 : a.site > b.site ? 1 : 0) ||
+      (a.visitor < b.visitor ? -1 : a.visitor > b.visitor ? 1 : 0);
+    expected.sort(byOrder);
+    const got = closed().map(({ session }) => ({
+      end: session.endedAt,
+      start: session.startedAt,
+      site: session.site,
+      visitor: session.visitor,
+    }));
+    expect(got).toEqual(expected);
   });
 
   it('has counted every close by reason when a call returns (published in bulk)', async () => {

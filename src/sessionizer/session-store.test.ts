@@ -64,7 +64,7 @@ describe('SessionStore', () => {
     expect(store.site(a)).toBe(0);
   });
 
-  it("holds the event logs' heads and the timer links in its records, none on a fresh or freed slot", () => {
+  it("holds the event logs' heads and the timer marks in its records, none on a fresh or freed slot", () => {
     const store = new SessionStore(() => undefined, 2);
     const logs = new EventLogs(8, store);
     const wheel = new TimerWheel(1000, 16, store);
@@ -73,16 +73,14 @@ describe('SessionStore', () => {
     for (const slot of slots) {
       // Zeroed words read as "no log" and "not scheduled".
       expect(store.logBlock(slot)).toBe(-1);
-      expect(store.timerPrev(slot)).toBe(-1);
-      expect(store.timerNext(slot)).toBe(-1);
+      expect(store.timerList(slot)).toBe(-1);
       logs.open(slot);
       for (let i = 0; i <= slot; i++) logs.insert(slot, 10 * i, 100 * slot + i, 0, drop);
-      // Overdue before the first drain: the list marker in prev is negative (FIRST - list).
+      // Overdue before the first drain: marked with the overdue list (after the 16 ring ones).
       wheel.schedule(slot, 5_000 + slot);
     }
-    expect(store.timerPrev(slots[3] ?? 0)).toBeLessThan(-1);
-    expect(store.timerNext(slots[3] ?? 0)).toBe(slots[2]);
-    // The log heads and links survive the records' growth, fields apart from their neighbours.
+    for (const slot of slots) expect(store.timerList(slot)).toBe(16);
+    // The log heads and marks survive the records' growth, fields apart from their neighbours.
     for (const slot of slots) {
       expect(logs.count(slot)).toBe(slot + 1);
       expect(logs.word(slot, slot, 1)).toBe(100 * slot + slot);
@@ -90,16 +88,18 @@ describe('SessionStore', () => {
     }
     const out: number[] = [];
     wheel.drain(0, out);
-    expect(out.sort()).toEqual(slots);
+    expect(out).toEqual(slots);
+    for (const slot of slots) expect(store.timerList(slot)).toBe(-1);
     wheel.schedule(slots[1] ?? 0, 3_000);
     wheel.schedule(slots[2] ?? 0, 3_500);
+    expect(store.timerList(slots[2] ?? 0)).toBe(3);
     // As SessionizerState.retire does: off the wheel, log closed, then the record freed.
     wheel.unschedule(slots[2] ?? 0);
     logs.close(slots[2] ?? 0, drop);
     store.free(slots[2] ?? 0);
     expect(store.alloc()).toBe(slots[2]);
     expect(store.logBlock(slots[2] ?? 0)).toBe(-1);
-    expect(store.timerPrev(slots[2] ?? 0)).toBe(-1);
+    expect(store.timerList(slots[2] ?? 0)).toBe(-1);
     const due: number[] = [];
     wheel.drain(10_000, due);
     expect(due).toEqual([slots[1]]);

@@ -2,7 +2,7 @@
  * The sessions of one partition as fixed-size records in one ArrayBuffer: a session is a slot
  * index, its fields are words at `slot * STRIDE + field`, freed slots are reused through a free
  * list threaded through NEXT. 88 bytes a session here, its event log's head and its timer-wheel
- * links included (EventLogs' LogHeads, TimerWheel's TimerLinks), so an event or a close reads no
+ * mark included (EventLogs' LogHeads, TimerWheel's TimerMarks), so an event or a close reads no
  * column of theirs; plus its event log's block (event-logs.ts) and its key (the visitor string, a
  * key-table bucket). Strings are interned ids (string-table.ts).
  *
@@ -14,7 +14,7 @@
  * (a session is at most maxLengthMs < 2^32 ms long).
  */
 import type { LogHeads } from './event-logs.js';
-import type { TimerLinks } from './timer-wheel.js';
+import type { TimerMarks } from './timer-wheel.js';
 
 export const FLAG_IN_USE = 1;
 export const FLAG_BOT = 2;
@@ -45,9 +45,9 @@ const SITE_FLAGS = 17;
 /** The event log's head (EventLogs' LogHeads): its block's word offset + 1 (0: none), info. */
 const LOG_BLOCK = 18;
 const LOG_INFO = 19;
-/** Timer-wheel links (TimerLinks), each + 1 (0: not scheduled). */
-const TIMER_NEXT = 20;
-const TIMER_PREV = 21;
+/** The timer-wheel list the session is on (TimerMarks), + 1 (0: not scheduled). */
+const TIMER_LIST = 20;
+/** Word 21 is unused: a record stays an even number of words, so START stays 8-byte aligned. */
 const STRIDE = 22;
 
 /** The largest site id a record holds (sites are never released: 16M distinct sites). */
@@ -58,7 +58,7 @@ export const STRING_FIELDS = [ENTRY_ID, LANDING_ID, EXIT_ID, CURRENCY_ID, USER_I
 
 const NONE = -1;
 
-export class SessionStore implements LogHeads, TimerLinks {
+export class SessionStore implements LogHeads, TimerMarks {
   capacity = 0;
   /** Views of one buffer; replaced when it grows, so read them through the store each time. */
   private words = new Int32Array(0);
@@ -204,20 +204,12 @@ export class SessionStore implements LogHeads, TimerLinks {
     this.words[slot * STRIDE + LOG_INFO] = info;
   }
 
-  timerNext(slot: number): number {
-    return (this.words[slot * STRIDE + TIMER_NEXT] ?? 0) - 1;
+  timerList(slot: number): number {
+    return (this.words[slot * STRIDE + TIMER_LIST] ?? 0) - 1;
   }
 
-  timerPrev(slot: number): number {
-    return (this.words[slot * STRIDE + TIMER_PREV] ?? 0) - 1;
-  }
-
-  setTimerNext(slot: number, next: number): void {
-    this.words[slot * STRIDE + TIMER_NEXT] = next + 1;
-  }
-
-  setTimerPrev(slot: number, prev: number): void {
-    this.words[slot * STRIDE + TIMER_PREV] = prev + 1;
+  setTimerList(slot: number, list: number): void {
+    this.words[slot * STRIDE + TIMER_LIST] = list + 1;
   }
 
   end(slot: number): number {

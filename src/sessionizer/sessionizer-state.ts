@@ -49,7 +49,7 @@ export class SessionizerState {
   constructor(config: SessionizerConfig) {
     this.config = config;
     this.identities = new IdentityMap(config.maxIdentities);
-    // The logs' heads and the timer links live in the session records: an event or a close
+    // The logs' heads and the timer marks live in the session records: an event or a close
     // then reads one record, not a record and two columns (a cache miss each at a random slot).
     this.store = new SessionStore();
     this.logs = new EventLogs(config.maxTrackedEvents, this.store);

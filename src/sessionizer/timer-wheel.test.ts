@@ -40,6 +40,70 @@ describe('TimerWheel', () => {
     }
   });
 
+  it('hands out each slot once, however often it moved, and never one taken off', () => {
+    const random = prng(29);
+    const wheel = new TimerWheel(1000, 32);
+    const slots = 3000;
+    wheel.resize(slots);
+    const due = new Float64Array(slots).fill(Number.NaN);
+    const fired = new Int32Array(slots);
+    let watermark = 0;
+    wheel.drain(watermark, []);
+    const fire = (): void => {
+      const out: number[] = [];
+      wheel.drain(watermark, out);
+      for (const slot of out) {
+        const at = due[slot] ?? Number.NaN;
+        expect(Number.isNaN(at)).toBe(false);
+        if (wheel.isDue(at, watermark)) {
+          fired[slot] = (fired[slot] ?? 0) + 1;
+          due[slot] = Number.NaN;
+        } else wheel.schedule(slot, at);
+      }
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const slot = Math.floor(random() * slots);
+      const roll = random();
+      if (roll < 0.15) {
+        // Taken off (a purge), then maybe scheduled again at once (a reused slot).
+        wheel.unschedule(slot);
+        due[slot] = Number.NaN;
+      } else if (fired[slot] === 0) {
+        // Moved earlier or later, back and forth across buckets (entries left behind).
+        const at = watermark + Math.floor(random() * 40_000) - 2_000;
+        due[slot] = at;
+        wheel.schedule(slot, at);
+      }
+      watermark += Math.floor(random() * 40);
+      if (wheel.pending(watermark)) fire();
+    }
+    watermark = Number.POSITIVE_INFINITY;
+    fire();
+    expect(Math.max(...fired)).toBe(1);
+    expect(fired.reduce((a, b) => a + b, 0)).toBeGreaterThan(1000);
+    expect(due.every((at) => Number.isNaN(at))).toBe(true);
+    // Every entry, stale ones included, went with the buckets drained.
+    expect(wheel.entries).toBe(0);
+  });
+
+  it('takes a slot back to a bucket it left only once', () => {
+    const wheel = new TimerWheel(1000, 8);
+    wheel.resize(2);
+    wheel.drain(0, []);
+    wheel.schedule(0, 1_500);
+    wheel.schedule(0, 4_500);
+    wheel.schedule(0, 1_200);
+    wheel.schedule(1, 1_100);
+    expect(wheel.entries).toBe(4);
+    const out: number[] = [];
+    wheel.drain(2_000, out);
+    expect(out).toEqual([0, 1]);
+    const later: number[] = [];
+    wheel.drain(6_000, later);
+    expect(later).toEqual([]);
+    expect(wheel.entries).toBe(0);
+  });
+
   it('unschedules in O(1) from any position of a bucket', () => {
     const wheel = new TimerWheel(1000, 8);
     wheel.resize(4);

@@ -1,52 +1,63 @@
 const NOT_SCHEDULED = -1;
-/** prev[] of a list's first slot is -2 - list: a slot can leave its list in O(1). */
-const FIRST = -2;
 
 /**
- * Where each slot's next/prev links live (-1: not scheduled). The sessionizer keeps them in the
- * session records (session-store.ts), which a close reads anyway; `LinkColumn` is the
+ * Where each slot's mark lives: the list it is scheduled on, or -1. The sessionizer keeps it in
+ * the session records (session-store.ts), which a close reads anyway; `MarkColumn` is the
  * stand-alone form.
  */
-export interface TimerLinks {
-  timerNext(slot: number): number;
-  timerPrev(slot: number): number;
-  setTimerNext(slot: number, next: number): void;
-  setTimerPrev(slot: number, prev: number): void;
+export interface TimerMarks {
+  timerList(slot: number): number;
+  setTimerList(slot: number, list: number): void;
 }
 
-/** Timer links side by side in a column of their own, grown with `resize`. */
-export class LinkColumn implements TimerLinks {
-  private links = new Int32Array(0);
+/** Timer marks side by side in a column of their own, grown with `resize`. */
+export class MarkColumn implements TimerMarks {
+  private marks = new Int32Array(0);
 
   /** Grows the column to `slots` (new slots are not scheduled). */
   resize(slots: number): void {
-    const links = new Int32Array(slots * 2).fill(NOT_SCHEDULED);
-    links.set(this.links);
-    this.links = links;
+    const marks = new Int32Array(slots).fill(NOT_SCHEDULED);
+    marks.set(this.marks);
+    this.marks = marks;
   }
 
-  timerNext(slot: number): number {
-    return this.links[slot * 2] ?? NOT_SCHEDULED;
+  timerList(slot: number): number {
+    return this.marks[slot] ?? NOT_SCHEDULED;
   }
 
-  timerPrev(slot: number): number {
-    return this.links[slot * 2 + 1] ?? NOT_SCHEDULED;
+  setTimerList(slot: number, list: number): void {
+    this.marks[slot] = list;
   }
+}
 
-  setTimerNext(slot: number, next: number): void {
-    this.links[slot * 2] = next;
-  }
+/** A growable list of slots in one Int32Array, emptied without giving its room back. */
+class SlotList {
+  items = new Int32Array(4);
+  length = 0;
 
-  setTimerPrev(slot: number, prev: number): void {
-    this.links[slot * 2 + 1] = prev;
+  push(slot: number): void {
+    if (this.length === this.items.length) {
+      const items = new Int32Array(this.length * 2);
+      items.set(this.items);
+      this.items = items;
+    }
+    this.items[this.length++] = slot;
   }
 }
 
 /**
- * A hashed timer wheel over event time: one list per tick (tickMs of event time) in a ring of
- * `ticks` buckets, threaded through next/prev links (`TimerLinks`: 8 bytes a session, O(1) per
- * operation; a binary heap cost 16 bytes and log n cache misses per close). The watermark only
- * moves forward, so buckets are drained in order as it passes them.
+ * A hashed timer wheel over event time: a list of slots per tick (tickMs of event time) in a
+ * ring of `ticks` buckets. The watermark only moves forward, so buckets are drained in order as
+ * it passes them.
+ *
+ * A bucket is an array of slots, and each slot is marked with the one list it is on
+ * (`TimerMarks`). Moving or unscheduling a slot only changes its mark; its old entry stays where
+ * it was and is skipped when that bucket is drained (its mark names another list, or none).
+ * NOTE: arrays, not lists linked through the session records. Draining a linked list chases one
+ * pointer per slot, each a likely cache miss at a million open sessions, and none can start
+ * before the last is loaded; unlinking touched both neighbours' records. An array is read in
+ * order, and the marks it checks are loads that do not wait on each other. Measured at 1M open
+ * sessions at steady state (bench/sessionizer.ts): see the issue note of the change.
  *
  * Contract with the caller (sessionizer-state.ts): a slot sits in the bucket of a time <= its
  * true due time. Later due times (a session extended by an event) are left alone and corrected
@@ -57,26 +68,26 @@ export class LinkColumn implements TimerLinks {
  */
 export class TimerWheel {
   readonly tickMs: number;
-  private readonly links: TimerLinks;
+  private readonly marks: TimerMarks;
   /** Ring buckets 0..ticks-1, then the list of slots already overdue when scheduled. */
-  private readonly heads: Int32Array;
+  private readonly lists: SlotList[];
   private readonly ticks: number;
   private readonly overdue: number;
   /** First tick not drained yet: floor(watermark / tickMs) after every drain. */
   private cursor = Number.NEGATIVE_INFINITY;
 
-  /** `links`: where the slots' links live (default: a LinkColumn, sized with `resize`). */
-  constructor(tickMs = 1000, ticks = 4096, links: TimerLinks = new LinkColumn()) {
+  /** `marks`: where the slots' marks live (default: a MarkColumn, sized with `resize`). */
+  constructor(tickMs = 1000, ticks = 4096, marks: TimerMarks = new MarkColumn()) {
     this.tickMs = tickMs;
-    this.links = links;
+    this.marks = marks;
     this.ticks = ticks;
     this.overdue = ticks;
-    this.heads = new Int32Array(ticks + 1).fill(NOT_SCHEDULED);
+    this.lists = Array.from({ length: ticks + 1 }, () => new SlotList());
   }
 
-  /** Grows the links' column to `slots`, when they are in a LinkColumn. */
+  /** Grows the marks' column to `slots`, when they are in a MarkColumn. */
   resize(slots: number): void {
-    if (this.links instanceof LinkColumn) this.links.resize(slots);
+    if (this.marks instanceof MarkColumn) this.marks.resize(slots);
   }
 
   /** The tick of an event time. */
@@ -91,35 +102,27 @@ export class TimerWheel {
 
   /** Puts `slot` (moving it if it is scheduled) in the bucket of `due`. */
   schedule(slot: number, due: number): void {
-    const links = this.links;
-    if (links.timerPrev(slot) !== NOT_SCHEDULED) this.unschedule(slot);
     const tick = this.tickOf(due);
     let list: number;
     // Before the first watermark there is no ring position yet: all wait on the overdue list.
     if (this.cursor === Number.NEGATIVE_INFINITY || !(tick >= this.cursor)) list = this.overdue;
     else if (tick - this.cursor >= this.ticks) list = (this.cursor + this.ticks - 1) % this.ticks;
     else list = tick % this.ticks;
-    const first = this.heads[list] ?? NOT_SCHEDULED;
-    links.setTimerNext(slot, first);
-    links.setTimerPrev(slot, FIRST - list);
-    if (first !== NOT_SCHEDULED) links.setTimerPrev(first, slot);
-    this.heads[list] = slot;
+    // Already there: a second entry would only be skipped.
+    if (this.marks.timerList(slot) === list) return;
+    this.marks.setTimerList(slot, list);
+    (this.lists[list] as SlotList).push(slot);
   }
 
   unschedule(slot: number): void {
-    const links = this.links;
-    const p = links.timerPrev(slot);
-    if (p === NOT_SCHEDULED) return;
-    const n = links.timerNext(slot);
-    if (p >= 0) links.setTimerNext(p, n);
-    else this.heads[FIRST - p] = n;
-    if (n !== NOT_SCHEDULED) links.setTimerPrev(n, p);
-    links.setTimerPrev(slot, NOT_SCHEDULED);
+    this.marks.setTimerList(slot, NOT_SCHEDULED);
   }
 
   /** Whether a drain under `watermark` would find anything to look at. */
   pending(watermark: number): boolean {
-    return this.heads[this.overdue] !== NOT_SCHEDULED || this.tickOf(watermark) > this.cursor;
+    return (
+      (this.lists[this.overdue] as SlotList).length !== 0 || this.tickOf(watermark) > this.cursor
+    );
   }
 
   /**
@@ -143,15 +146,28 @@ export class TimerWheel {
     if (target > this.cursor) this.cursor = target;
   }
 
+  /** Entries in the buckets (moved and unscheduled slots' old entries included), for tests. */
+  get entries(): number {
+    let n = 0;
+    for (const list of this.lists) n += list.length;
+    return n;
+  }
+
+  /**
+   * Empties a bucket into `out`, skipping entries whose slot was moved or unscheduled since. A
+   * slot on the list is unmarked as it is taken, so a second entry of it (it left the list and
+   * came back) is skipped too: each slot comes out once.
+   */
   private take(list: number, out: number[]): void {
-    const links = this.links;
-    let slot = this.heads[list] ?? NOT_SCHEDULED;
-    while (slot !== NOT_SCHEDULED) {
-      const next = links.timerNext(slot);
-      links.setTimerPrev(slot, NOT_SCHEDULED);
+    const marks = this.marks;
+    const slots = this.lists[list] as SlotList;
+    const { items, length } = slots;
+    for (let i = 0; i < length; i++) {
+      const slot = items[i] ?? NOT_SCHEDULED;
+      if (marks.timerList(slot) !== list) continue;
+      marks.setTimerList(slot, NOT_SCHEDULED);
       out.push(slot);
-      slot = next;
     }
-    this.heads[list] = NOT_SCHEDULED;
+    slots.length = 0;
   }
 }
