@@ -104,6 +104,21 @@ describe('TimerWheel', () => {
     expect(wheel.entries).toBe(0);
   });
 
+  it('gives back the room of a burst once its bucket is drained', () => {
+    const wheel = new TimerWheel(1000, 8);
+    wheel.resize(100_000);
+    wheel.drain(0, []);
+    for (let slot = 0; slot < 100_000; slot++) wheel.schedule(slot, 1_500);
+    expect(wheel.room).toBeGreaterThanOrEqual(100_000);
+    const out: number[] = [];
+    wheel.drain(2_000, out);
+    expect(out).toHaveLength(100_000);
+    // Then the bucket's next turn holds only a few: the burst's room goes with it.
+    for (let slot = 0; slot < 10; slot++) wheel.schedule(slot, 9_500);
+    wheel.drain(10_000, []);
+    expect(wheel.room).toBeLessThan(1_000);
+  });
+
   it('unschedules in O(1) from any position of a bucket', () => {
     const wheel = new TimerWheel(1000, 8);
     wheel.resize(4);
