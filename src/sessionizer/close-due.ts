@@ -92,15 +92,7 @@ function dueOrder(state: SessionizerState, slots: Int32Array, at: Float64Array):
     const t = at[index[from] ?? 0];
     let to = from + 1;
     while (to < n && at[index[to] ?? 0] === t) to += 1;
-    if (to - from === 2) {
-      // The usual tie, swapped in place (a subarray and a sort call cost more than the order).
-      const a = order[from] ?? 0;
-      const b = order[from + 1] ?? 0;
-      if (byTie(a, b) > 0) {
-        order[from] = b;
-        order[from + 1] = a;
-      }
-    } else if (to - from > 2) order.subarray(from, to).sort(byTie);
+    if (to - from > 1) order.subarray(from, to).sort(byTie);
     from = to;
   }
   return order;
