@@ -6,7 +6,9 @@
  *     million sessions are open (visitors keep arriving and leaving; an untimed prefill opens
  *     the first million: see Stream); events are up to 90 s out of order. Events are generated
  *     in batches outside the timed loop and handed over a chunk at a time (processAll, as the
- *     pipeline does with a fetch); the sink only counts. Median of several runs.
+ *     pipeline does with a fetch); the sink only counts. Median of several runs, each in a
+ *     fresh process started as the project's scripts start Pathcast (glibc's malloc advising
+ *     transparent huge pages: README.md, "Huge pages"), with a run without that beside each.
  * (b) Memory: 1M open sessions (a page view and a track event each, 36-character visitor ids
  *     built as fresh strings, as JSON.parse gives them), measured as the growth of V8 heap plus
  *     ArrayBuffer memory (the typed-array columns live outside the V8 heap) between two full
@@ -26,6 +28,7 @@
 import { mulberry32 } from '../src/core/index.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { ClickEvent, SessionOutput } from '../src/core/index.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
@@ -79,6 +82,12 @@ const SIMULATOR: Stream = {
 /** Events generated, then processed, at a time: a consumer's fetch, small enough to die young. */
 const CHUNK = 2_000;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
+/**
+ * How the project's scripts start Pathcast (package.json; README.md, "Huge pages"): glibc's
+ * malloc advises transparent huge pages for what it maps, which is where the typed arrays of the
+ * session state live. The headline runs so; a run without it goes beside each.
+ */
+const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 const MEMORY_SESSIONS = 1_000_000;
 
 const PAGE_TYPES = Array.from({ length: 50 }, (_, i) => `/type-${i}/:id`);
@@ -529,23 +538,86 @@ function kept(
   return Math.round(median(runs.map((r) => r[at])) / 1000);
 }
 
+type RunFigures = Awaited<ReturnType<typeof throughputRun>> & {
+  /** Anonymous memory of the run's process in transparent huge pages at its end, MB. */
+  readonly hugePagesMb: number;
+};
+
+/** What a throughput child is asked to run. */
+interface ChildRun {
+  readonly seed: number;
+  readonly stream: 'short' | 'simulator';
+  readonly join: boolean;
+}
+
+/**
+ * One throughput run in a fresh process, with glibc's malloc advising transparent huge pages
+ * (HUGE_PAGES_TUNABLE, as the project's scripts run Pathcast) or without: a process per run, so
+ * no run inherits another's heap, and the two settings can be compared side by side.
+ */
+function childRun(run: ChildRun, hugePages: boolean): RunFigures {
+  const env = {
+    ...process.env,
+    GLIBC_TUNABLES: tunables(process.env['GLIBC_TUNABLES'], hugePages),
+  };
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--throughput-child', JSON.stringify(run)],
+    { encoding: 'utf8', env, maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`throughput child failed: ${child.stderr}`);
+  const lines = child.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '{}') as RunFigures;
+}
+
+/** `current` GLIBC_TUNABLES with the huge-page tunable set, or taken out. */
+function tunables(current: string | undefined, hugePages: boolean): string {
+  const [name] = HUGE_PAGES_TUNABLE.split('=');
+  const others = (current ?? '').split(':').filter((t) => t !== '' && !t.startsWith(`${name}=`));
+  return (hugePages ? [...others, HUGE_PAGES_TUNABLE] : others).join(':');
+}
+
+/** Anonymous memory of this process in transparent huge pages, MB (0 where Linux does not say). */
+function hugePagesMb(): number {
+  try {
+    const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const kb = /^AnonHugePages:\s+(\d+) kB/m.exec(rollup)?.[1];
+    return kb === undefined ? 0 : Number(kb) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function throughputChild(run: ChildRun): Promise<RunFigures> {
+  const stream = run.stream === 'short' ? SHORT : SIMULATOR;
+  const figures = await throughputRun(run.seed, throughputVisitors(stream), stream, run.join);
+  return { ...figures, hugePagesMb: hugePagesMb() };
+}
+
 /**
  * RUNS timed runs of `stream`, each beside a peer run over the same events and, with `alone`,
- * a run without the CRM join.
+ * a run without the CRM join and one without huge pages.
  */
 async function streamRuns(stream: Stream, alone = false) {
   const visitors = throughputVisitors(stream);
-  const runs = [];
-  const aloneRuns = [];
+  const name = stream === SHORT ? 'short' : 'simulator';
+  const runs: RunFigures[] = [];
+  const aloneRuns: RunFigures[] = [];
+  const smallPageRuns: RunFigures[] = [];
   const peers = [];
-  // Interleaved, so all see the same neighbours; the join-less run goes first every other
-  // round, so neither of the two always follows the other.
+  // Interleaved, so all see the same neighbours; the order of the runs beside the headline
+  // turns every round, so none of them always follows another.
   for (let r = 0; r < RUNS; r++) {
-    const aloneFirst = alone && r % 2 === 1;
-    if (aloneFirst) aloneRuns.push(await throughputRun(100 + r, visitors, stream, false));
-    runs.push(await throughputRun(100 + r, visitors, stream));
-    if (alone && !aloneFirst) aloneRuns.push(await throughputRun(100 + r, visitors, stream, false));
-    peers.push(peerRun(100 + r, visitors, stream));
+    const seed = 100 + r;
+    const beside = alone
+      ? [
+          () => aloneRuns.push(childRun({ seed, stream: name, join: false }, true)),
+          () => smallPageRuns.push(childRun({ seed, stream: name, join: true }, false)),
+        ]
+      : [];
+    const order = [() => runs.push(childRun({ seed, stream: name, join: true }, true)), ...beside];
+    for (let k = 0; k < order.length; k++) order[(k + r) % order.length]?.();
+    peers.push(peerRun(seed, visitors, stream));
   }
   const peer = median(peers);
   // NOTE: the machines are shared (load averages of 10+ on 2 cores were seen), so wall-clock
@@ -560,9 +632,12 @@ async function streamRuns(stream: Stream, alone = false) {
     `${median(runs.map((r) => r.updates / r.closes)).toFixed(1)} ` +
     `events a session; wall-clock median ${Math.round(median(runs.map((r) => r.eventsPerSecond)))}/s, ` +
     `${(100 * median(runs.map((r) => r.gcPauseShare))).toFixed(0)}% of it in the main thread's GC pauses; ` +
-    `${(rate / peer).toFixed(2)}x the Map peer of the same run (${Math.round(peer)}/s)`;
+    `${(rate / peer).toFixed(2)}x the Map peer of the same run (${Math.round(peer)}/s); ` +
+    `a fresh process per run, with ${HUGE_PAGES_TUNABLE} (${Math.round(median(runs.map((r) => r.hugePagesMb)))} MB ` +
+    `in transparent huge pages at a run's end)`;
   const aloneRate = median(aloneRuns.map((r) => r.eventsPerCpuSecond));
-  return { runs, aloneRuns, peers, peer, rate, aloneRate, note };
+  const smallPageRate = median(smallPageRuns.map((r) => r.eventsPerCpuSecond));
+  return { runs, aloneRuns, smallPageRuns, peers, peer, rate, aloneRate, smallPageRate, note };
 }
 
 export async function run(): Promise<BenchResult> {
@@ -599,6 +674,15 @@ export async function run(): Promise<BenchResult> {
           `sessionizing alone runs at ${(short.aloneRate / short.peer).toFixed(2)}x the Map peer ` +
           `of the same runs`,
       },
+      sessionizer_events_per_s_core_without_huge_pages: {
+        value: Math.round(short.smallPageRate),
+        unit: 'events/s',
+        better: 'higher',
+        note:
+          `the headline without ${HUGE_PAGES_TUNABLE} (${Math.round(median(short.smallPageRuns.map((r) => r.hugePagesMb)))} MB ` +
+          `in huge pages), run beside each headline run: ${(short.smallPageRate / short.peer).toFixed(2)}x ` +
+          `the Map peer; huge pages give the headline ${(100 * (short.rate / short.smallPageRate - 1)).toFixed(0)}%`,
+      },
       map_update_peer_events_per_s: {
         value: Math.round(peer),
         unit: 'events/s',
@@ -622,6 +706,7 @@ export async function run(): Promise<BenchResult> {
     {
       runs,
       aloneRuns: short.aloneRuns,
+      smallPageRuns: short.smallPageRuns,
       peers,
       simulatorRuns: simulator.runs,
       simulatorPeers: simulator.peers,
@@ -632,4 +717,8 @@ export async function run(): Promise<BenchResult> {
 
 if (process.argv.includes('--memory-child')) {
   console.log(JSON.stringify(measureMemory()));
+}
+const childAt = process.argv.indexOf('--throughput-child');
+if (childAt >= 0) {
+  console.log(JSON.stringify(await throughputChild(JSON.parse(process.argv[childAt + 1] ?? '{}'))));
 }
