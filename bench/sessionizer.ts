@@ -35,7 +35,12 @@ import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks
 import { PartitionSessionizer, type SessionSink } from '../src/sessionizer/index.js';
 import { MemoryProfileStore, ProfileCache } from '../src/crm/index.js';
 import { ProfileJoin } from '../src/runtime/index.js';
-import { silentLogger, type Profile } from '../src/core/index.js';
+import {
+  HUGE_PAGES_TUNABLE,
+  silentLogger,
+  withHugePages,
+  type Profile,
+} from '../src/core/index.js';
 import { benchResult, median, type BenchResult } from './result.js';
 
 const T0 = Date.UTC(2025, 0, 1);
@@ -82,12 +87,6 @@ const SIMULATOR: Stream = {
 /** Events generated, then processed, at a time: a consumer's fetch, small enough to die young. */
 const CHUNK = 2_000;
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-/**
- * How the project's scripts start Pathcast (package.json; README.md, "Huge pages"): glibc's
- * malloc advises transparent huge pages for what it maps, which is where the typed arrays of the
- * session state live. The headline runs so; a run without it goes beside each.
- */
-const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 const MEMORY_SESSIONS = 1_000_000;
 
 const PAGE_TYPES = Array.from({ length: 50 }, (_, i) => `/type-${i}/:id`);
@@ -558,7 +557,7 @@ interface ChildRun {
 function childRun(run: ChildRun, hugePages: boolean): RunFigures {
   const env = {
     ...process.env,
-    GLIBC_TUNABLES: tunables(process.env['GLIBC_TUNABLES'], hugePages),
+    GLIBC_TUNABLES: withHugePages(process.env['GLIBC_TUNABLES'], hugePages),
   };
   const child = spawnSync(
     process.execPath,
@@ -568,13 +567,6 @@ function childRun(run: ChildRun, hugePages: boolean): RunFigures {
   if (child.status !== 0) throw new Error(`throughput child failed: ${child.stderr}`);
   const lines = child.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? '{}') as RunFigures;
-}
-
-/** `current` GLIBC_TUNABLES with the huge-page tunable set, or taken out. */
-function tunables(current: string | undefined, hugePages: boolean): string {
-  const [name] = HUGE_PAGES_TUNABLE.split('=');
-  const others = (current ?? '').split(':').filter((t) => t !== '' && !t.startsWith(`${name}=`));
-  return (hugePages ? [...others, HUGE_PAGES_TUNABLE] : others).join(':');
 }
 
 /** Anonymous memory of this process in transparent huge pages, MB (0 where Linux does not say). */

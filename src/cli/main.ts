@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError, VERSION, createLogger } from '../core/index.js';
+import { ConfigError, VERSION, createLogger, hugePagesHint } from '../core/index.js';
 import { loadProcessConfig, maskSecrets, type Config } from '../config/index.js';
 import { Runtime, type RuntimeParts } from '../runtime/index.js';
 import { buildApp } from '../gateway/index.js';
@@ -70,6 +70,8 @@ async function startUntilSignal(config: Config, mode: { demo: boolean }): Promis
       }),
   });
   await runtime.start();
+  const hint = hugePagesHint(process.platform, config.runtime.hugePages);
+  if (hint !== undefined) logger.info('huge_pages_not_advised', { hint });
   const status = runtime.status();
   const lines = [
     `pathcast ${VERSION} is running`,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../core/index.js';
+import { ConfigError, HUGE_PAGES_TUNABLE } from '../core/index.js';
 import { loadConfig, maskSecrets } from './config.js';
 
 describe('loadConfig', () => {
@@ -22,9 +22,15 @@ describe('loadConfig', () => {
     expect(config.clickhouse.database).toBe('pathcast');
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: false });
     expect(config.runtime.logLevel).toBe('info');
+    expect(config.runtime.hugePages).toBe(false);
     expect(config.kafka.partitions).toBe(8);
     // Nothing is ever deleted unless retention is configured.
     expect(config.retention).toEqual({ days: 0, failedEventsDays: 0 });
+  });
+
+  it('tells whether glibc was asked for huge pages, as the project scripts ask', () => {
+    expect(loadConfig({ GLIBC_TUNABLES: HUGE_PAGES_TUNABLE }).runtime.hugePages).toBe(true);
+    expect(loadConfig({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).runtime.hugePages).toBe(false);
   });
 
   it('reads every section', () => {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError } from '../core/index.js';
+import { ConfigError, hugePagesAdvised } from '../core/index.js';
 import { EnvReader, type Env } from './env.js';
 import { loadSites, type SitesConfig } from './sites.js';
 
@@ -15,6 +15,11 @@ export interface RuntimeConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** PATHCAST_INSTANCE_ID: names this process in a consumer group and in logs. */
   readonly instanceId: string;
+  /**
+   * GLIBC_TUNABLES, read by glibc as the process started, not by Pathcast: whether malloc was
+   * asked for transparent huge pages (README.md, "Huge pages").
+   */
+  readonly hugePages: boolean;
 }
 
 export interface HttpConfig {
@@ -173,6 +178,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       dataDir: read.string('PATHCAST_DATA_DIR', '.pathcast'),
       logLevel: read.oneOf('PATHCAST_LOG_LEVEL', LOG_LEVELS, 'info'),
       instanceId: read.string('PATHCAST_INSTANCE_ID', `pathcast-${process.pid}`),
+      hugePages: hugePagesAdvised(read.string('GLIBC_TUNABLES', '')),
     },
     http: {
       host: read.string('PATHCAST_HOST', '127.0.0.1'),

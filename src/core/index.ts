@@ -9,3 +9,4 @@ export * from './types.js';
 export * from './version.js';
 export * from './random.js';
 export * from './score-feed.js';
+export * from './huge-pages.js';
