@@ -218,9 +218,6 @@ class CountingSink implements SessionSink {
   failed(): void {
     this.failures += 1;
   }
-  readAhead(events: readonly ClickEvent[], from: number, to: number): void {
-    this.join?.readAhead(events, from, to);
-  }
   identity(): void {}
 }
 

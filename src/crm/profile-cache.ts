@@ -126,8 +126,6 @@ export class ProfileCache {
   private readonly settled = new Map<string, Entry>();
   /** End of the current epoch (see the class comment); the Map is valid before it. */
   private settledUntil = Number.NEGATIVE_INFINITY;
-  /** What `touch` found, kept so the compiler cannot drop its loads. */
-  private touched = 0;
   private readonly loader: BatchLoader<Profile>;
   private readonly listeners = new Set<ProfileListener>();
   private readonly unsubscribe: (() => void) | undefined;
@@ -220,14 +218,6 @@ export class ProfileCache {
     this.count(false);
     if (state !== 'fetching' && state !== 'stale-fetching') this.fetchInBackground(userId);
     return undefined;
-  }
-
-  /**
-   * Loads what `peek(userId)` would read of the fast path's Map (ProfileJoin.readAhead), so a
-   * group's lookups miss the cache side by side: no count, no fetch, no LRU move.
-   */
-  touch(userId: string): void {
-    if (this.settled.get(userId) !== undefined) this.touched += 1;
   }
 
   /** The profile, or null when the source has none; waits for the source on a miss. */

@@ -33,8 +33,6 @@ export interface PipelineOutputs {
   events(partition: number, events: readonly ClickEvent[]): void;
   session(partition: number, output: SessionOutput): void;
   identity(partition: number, link: IdentityLink): void;
-  /** Optional: the partition's events[from..to) come next (SessionSink.readAhead). */
-  readAhead?(partition: number, events: readonly ClickEvent[], from: number, to: number): void;
   /** Resolves once everything handed over so far is durable (retrying while a store is down). */
   flush(): Promise<void>;
   /** True while outputs are backed up (a slow or absent store): processing waits. */
@@ -318,7 +316,6 @@ export class PartitionPipeline implements PartitionHandler {
         session: (output) => outputs.session(partition, output),
         failed: (event) => failed.push(event),
         identity: (link) => outputs.identity(partition, link),
-        readAhead: (events, from, to) => outputs.readAhead?.(partition, events, from, to),
       },
     });
   }

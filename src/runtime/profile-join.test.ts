@@ -159,65 +159,6 @@ describe('ProfileJoin', () => {
   });
 });
 
-describe('the CRM read-ahead', () => {
-  const withUser = (id: string, userId: string | null): ClickEvent => ({
-    ...pageview(id),
-    userId,
-  });
-
-  it('touches the users of the coming events, and only those with one', () => {
-    const touched: string[] = [];
-    const lookup = {
-      peek: () => undefined,
-      onProfile: () => () => undefined,
-      touch: (userId: string) => touched.push(userId),
-    };
-    const join = new ProfileJoin(lookup, () => undefined);
-    const events = [
-      withUser('a', 'u-1'),
-      withUser('b', null),
-      withUser('c', ''),
-      withUser('d', 'u-2'),
-    ];
-    join.readAhead(events, 1, 4);
-    expect(touched).toEqual(['u-2']);
-    join.readAhead(events, 0, 4);
-    expect(touched).toEqual(['u-2', 'u-1', 'u-2']);
-    // A lookup without touch is left alone.
-    new ProfileJoin({ peek: lookup.peek, onProfile: lookup.onProfile }, () => undefined).readAhead(
-      events,
-      0,
-      4,
-    );
-    expect(touched).toHaveLength(3);
-  });
-
-  it('is a read in the real cache: nothing counted, fetched or moved up the LRU order', async () => {
-    const store = new MemoryProfileStore();
-    await store.write([profile('u-1', 'vip'), profile('u-2', 'new'), profile('u-3', 'new')]);
-    const cache = new ProfileCache(
-      { maxEntries: 2, recencyResolutionMs: 0 },
-      { source: store, logger: silentLogger },
-    );
-    closers.push(() => cache.close());
-    await cache.get('u-1');
-    await cache.get('u-2');
-    const before = cache.stats();
-    const join = new ProfileJoin(cache, () => undefined);
-    closers.push(() => join.close());
-    join.readAhead([withUser('a', 'u-1'), withUser('b', 'ghost')], 0, 2);
-    await fetchesLand();
-    expect(cache.stats()).toEqual(before);
-    // u-1 is still the least recent: the next profile in evicts it, not u-2.
-    await cache.get('u-3');
-    const fetches = cache.stats().fetches;
-    expect(cache.peek('u-2')?.segment).toBe('new');
-    expect(cache.peek('u-1')).toBeUndefined();
-    await fetchesLand();
-    expect(cache.stats().fetches).toBe(fetches + 1);
-  });
-});
-
 describe('ScoringOutputs with the CRM join', () => {
   it('scores an identified visitor again when the profile lands, and passes everything on', async () => {
     const cache = await cacheWith(profile('u-1', 'vip'));
@@ -227,7 +168,6 @@ describe('ScoringOutputs with the CRM join', () => {
       events: () => undefined,
       session: (_p, output) => passed.push(`${output.kind}:${output.session.id}`),
       identity: () => undefined,
-      readAhead: (partition, _events, from, to) => passed.push(`ahead:${partition}:${from}-${to}`),
       flush: async () => undefined,
       backedUp: () => false,
     };
@@ -239,16 +179,12 @@ describe('ScoringOutputs with the CRM join', () => {
     });
     closers.push(() => outputs.close());
 
-    const coming = [update('s-1', 'u-1').event];
-    outputs.readAhead(0, coming, 0, 1);
     outputs.session(0, update('s-1', 'u-1'));
     expect(scores.map((s) => s.sessionId)).toEqual(['s-1']);
     await fetchesLand();
     // The late profile re-scored the open session: a second score for it, same model.
     expect(scores.map((s) => s.sessionId)).toEqual(['s-1', 's-1']);
     expect(scores[1]?.visitor).toBe(scores[0]?.visitor);
-    // The read-ahead was passed on with its partition, and counted no lookup of its own.
-    expect(passed).toEqual(['ahead:0:0-1', 'update:s-1']);
-    expect(cache.stats().hits + cache.stats().misses).toBe(1);
+    expect(passed).toEqual(['update:s-1']);
   });
 });

@@ -1,4 +1,4 @@
-import type { ClickEvent, Profile, SessionSummary, SessionUpdate } from '../core/index.js';
+import type { Profile, SessionSummary, SessionUpdate } from '../core/index.js';
 
 /**
  * CRM profiles for the join, never awaited on the hot path (a ProfileCache fits): peek answers
@@ -7,8 +7,6 @@ import type { ClickEvent, Profile, SessionSummary, SessionUpdate } from '../core
 export interface ProfileLookup {
   peek(userId: string): Profile | null | undefined;
   onProfile(listener: (userId: string, profile: Profile | null) => void): () => void;
-  /** Optional: loads what a peek of `userId` would read, without counting or fetching. */
-  touch?(userId: string): void;
 }
 
 /** Called when a profile lands for a visitor whose latest update was scored without it. */
@@ -68,24 +66,6 @@ export class ProfileJoin {
       if (oldest !== undefined) this.awaiting.delete(oldest);
     }
     return undefined;
-  }
-
-  /**
-   * Touches the profiles of the events' users (SessionSink.readAhead): reads only.
-   *
-   * NOTE: at a million open sessions a peek's Map lookup is a few dependent cache misses, ~10%
-   * of the sessionizer's time with the join; touched for a group of 64 events in one loop, the
-   * group's misses overlap, and the peeks that follow find the lines in cache. Measured
-   * (bench/sessionizer.ts, huge pages, 8 pairs of runs, a process each): faster in 6 of 8,
-   * median 233k -> 259k events per CPU-second (+11%).
-   */
-  readAhead(events: readonly ClickEvent[], from: number, to: number): void {
-    const touch = this.lookup?.touch;
-    if (touch === undefined) return;
-    for (let i = from; i < to; i++) {
-      const userId = events[i]?.userId;
-      if (userId !== null && userId !== undefined && userId !== '') touch.call(this.lookup, userId);
-    }
   }
 
   /** A closed session needs no late profile. */

@@ -171,12 +171,6 @@ export class ScoringOutputs implements PipelineOutputs {
     this.next.identity(partition, link);
   }
 
-  /** The CRM join touches the profiles the coming updates will look up. */
-  readAhead(partition: number, events: readonly ClickEvent[], from: number, to: number): void {
-    this.join.readAhead(events, from, to);
-    this.next.readAhead?.(partition, events, from, to);
-  }
-
   async flush(): Promise<void> {
     await Promise.all([this.next.flush(), this.trainer.flush?.()]);
   }

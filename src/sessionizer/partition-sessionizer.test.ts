@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { metricValue } from '../core/index.js';
 import { sessionId } from './hash.js';
-import { PartitionSessionizer, type ProcessResult } from './partition-sessionizer.js';
-import type { SessionSink } from './sink.js';
+import type { ProcessResult } from './partition-sessionizer.js';
 import {
   clickEvent,
   generateStream,
@@ -310,37 +309,6 @@ describe('PartitionSessionizer.processAll', () => {
     expect(runs[1]?.results).toEqual(runs[0]?.results);
     expect(runs[1]?.failed.map((f) => f.reason)).toEqual(['late', 'invalid_timestamp']);
     expect(runs[1]?.snapshot.equals(runs[0]?.snapshot ?? Buffer.alloc(0))).toBe(true);
-  });
-
-  it('announces each read-ahead group to the sink before the outputs of its events', () => {
-    const log: string[] = [];
-    const sink: SessionSink = {
-      session: (output) => {
-        if (output.kind === 'update') log.push(output.event.id);
-      },
-      failed: () => undefined,
-      identity: () => undefined,
-      readAhead: (events, from, to) => {
-        expect(events).toBe(batch);
-        log.push(`ahead ${from}-${to}`);
-      },
-    };
-    const sessionizer = new PartitionSessionizer(undefined, { sink });
-    const batch = Array.from({ length: 150 }, (_, i) =>
-      clickEvent({ timestamp: T0 + i * 1000, visitor: `v${i % 7}` }),
-    );
-    sessionizer.processAll(batch, T0);
-    const groups = [
-      [0, 64],
-      [64, 128],
-      [128, 150],
-    ];
-    expect(log).toEqual(
-      groups.flatMap(([from = 0, to = 0]) => [
-        `ahead ${from}-${to}`,
-        ...batch.slice(from, to).map((e) => e.id),
-      ]),
-    );
   });
 
   it('hands each failed event the origin given for it', () => {

@@ -61,7 +61,6 @@ export class PartitionSessionizer {
   readonly config: SessionizerConfig;
   private state: SessionizerState;
   private readonly emit: SessionEmitter;
-  private readonly sink: SessionSink;
   private accepted = 0;
   private duplicates = 0;
   private late = 0;
@@ -79,7 +78,6 @@ export class PartitionSessionizer {
     this.config = resolveSessionizerConfig(options);
     this.state = new SessionizerState(this.config);
     this.emit = new SessionEmitter(deps.sink);
-    this.sink = deps.sink;
   }
 
   /** Takes one event; `now` is the processing time (for idle detection and failed events). */
@@ -101,7 +99,6 @@ export class PartitionSessionizer {
     const hash = this.hash;
     for (let from = 0; from < events.length; from += READ_AHEAD) {
       const to = Math.min(events.length, from + READ_AHEAD);
-      this.sink.readAhead?.(events, from, to);
       this.readAhead(events, from, to);
       for (let i = from; i < to; i++) {
         hash.a = this.aheadA[i - from] ?? 0;

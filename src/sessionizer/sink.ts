@@ -1,4 +1,4 @@
-import type { ClickEvent, SessionOutput } from '../core/index.js';
+import type { SessionOutput } from '../core/index.js';
 import type { FailedEvent } from '../ingest/index.js';
 import type { IdentityLink } from './identity-map.js';
 
@@ -11,13 +11,6 @@ export interface SessionSink {
   /** An event the sessionizer could not take (late): the caller stores it, never drops it. */
   failed(event: FailedEvent): void;
   identity(link: IdentityLink): void;
-  /**
-   * Optional: events[from..to) are processed next, their outputs coming right after. A sink that
-   * looks something up per output (the CRM join) may touch it now, so that the group's cache
-   * misses overlap (PartitionSessionizer.processAll reads its own state ahead the same way).
-   * Reads only; a sink need not have it.
-   */
-  readAhead?(events: readonly ClickEvent[], from: number, to: number): void;
 }
 
 /** A sink that keeps everything, in order, for tests and batch use. */
