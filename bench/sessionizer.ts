@@ -8,7 +8,8 @@
  *     in batches outside the timed loop and handed over a chunk at a time (processAll, as the
  *     pipeline does with a fetch); the sink only counts. Median of several runs, each in a
  *     fresh process started as the project's scripts start Pathcast (glibc's malloc advising
- *     transparent huge pages: README.md, "Huge pages"), with a run without that beside each.
+ *     transparent huge pages: README.md, "Huge pages"); beside each headline run, one without
+ *     huge pages.
  * (b) Memory: 1M open sessions (a page view and a track event each, 36-character visitor ids
  *     built as fresh strings, as JSON.parse gives them), measured as the growth of V8 heap plus
  *     ArrayBuffer memory (the typed-array columns live outside the V8 heap) between two full
