@@ -512,16 +512,29 @@ export function measureMemory(): MemoryFigures {
   };
 }
 
-function memoryFigures(): MemoryFigures {
-  if ((globalThis as { gc?: unknown }).gc !== undefined) return measureMemory();
+/**
+ * Runs this file in a fresh `node --import tsx` (`flags` before it, `args` after it) and answers
+ * the JSON on the last line it prints.
+ */
+function inChild<T>(
+  what: string,
+  flags: readonly string[],
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): T {
   const child = spawnSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--memory-child'],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
+    [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), ...args],
+    { encoding: 'utf8', env, maxBuffer: 1 << 20 },
   );
-  if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
+  if (child.status !== 0) throw new Error(`${what} child failed: ${child.stderr}`);
   const lines = child.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1] ?? '{}') as MemoryFigures;
+  return JSON.parse(lines[lines.length - 1] ?? '{}') as T;
+}
+
+function memoryFigures(): MemoryFigures {
+  if ((globalThis as { gc?: unknown }).gc !== undefined) return measureMemory();
+  return inChild<MemoryFigures>('memory', ['--expose-gc'], ['--memory-child']);
 }
 
 /** The visitor ids of the throughput stream. */
@@ -560,14 +573,7 @@ function childRun(run: ChildRun, hugePages: boolean): RunFigures {
     ...process.env,
     GLIBC_TUNABLES: withHugePages(process.env['GLIBC_TUNABLES'], hugePages),
   };
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--throughput-child', JSON.stringify(run)],
-    { encoding: 'utf8', env, maxBuffer: 1 << 20 },
-  );
-  if (child.status !== 0) throw new Error(`throughput child failed: ${child.stderr}`);
-  const lines = child.stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1] ?? '{}') as RunFigures;
+  return inChild<RunFigures>('throughput', [], ['--throughput-child', JSON.stringify(run)], env);
 }
 
 /** Anonymous memory of this process in transparent huge pages, MB (0 where Linux does not say). */
