@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { metricValue } from '../core/index.js';
 import { sessionId } from './hash.js';
 import type { ProcessResult } from './partition-sessionizer.js';
+import type { SessionizerOptions } from './options.js';
 import {
   clickEvent,
   generateStream,
@@ -248,8 +249,13 @@ describe('PartitionSessionizer: disorder and late data', () => {
 
 describe('PartitionSessionizer.processAll', () => {
   /** Feeds `arrivals` in batches of the given sizes (cycled), each batch at its last arrival. */
-  function feed(arrivals: readonly Arrival[], sizes: readonly number[], batched: boolean) {
-    const { sessionizer, sink } = setup();
+  function feed(
+    arrivals: readonly Arrival[],
+    sizes: readonly number[],
+    batched: boolean,
+    options: SessionizerOptions = {},
+  ) {
+    const { sessionizer, sink } = setup(options);
     const results: ProcessResult[] = [];
     for (let from = 0, b = 0; from < arrivals.length; b++) {
       const batch = arrivals.slice(from, from + (sizes[b % sizes.length] ?? 1));
@@ -289,6 +295,42 @@ describe('PartitionSessionizer.processAll', () => {
     const accepted = one.results.filter((r) => r === 'accepted').length;
     expect(kinds.filter((k) => k === 'update')).toHaveLength(accepted);
     expect(kinds.filter((k) => k === 'closed').length).toBeGreaterThan(1000);
+  });
+
+  it('gives what process() gives with identified visitors and a full identity map', () => {
+    const arrivals = generateStream(12, {
+      visitors: 400,
+      visitsPerVisitor: 3,
+      spacing: [10_000, 20 * MINUTE],
+      maxDelay: 5 * MINUTE,
+      gapMs: 30 * MINUTE,
+    });
+    // Every other visitor identifies itself at its second event and sends its user with two in
+    // three events from then on (a few switch users later); the map holds 25 links, so batches
+    // evict as they link.
+    const seen = new Map<string, number>();
+    const identified = arrivals.map(({ event, at }) => {
+      const n = seen.get(event.visitor) ?? 0;
+      seen.set(event.visitor, n + 1);
+      const v = Number(event.visitor.split('-')[2]);
+      if (v % 2 === 1 || n === 0 || (n > 1 && n % 3 === 0)) return { event, at };
+      const userId = n > 6 && v % 10 === 0 ? `user-${v}-b` : `user-${v}`;
+      return { event: { ...event, userId, type: n === 1 ? 'identify' : event.type }, at };
+    });
+    const sizes = [64, 1, 200, 63];
+    const one = feed(identified, sizes, false, { maxIdentities: 25 });
+    const all = feed(identified, sizes, true, { maxIdentities: 25 });
+    expect(all.results).toEqual(one.results);
+    expect(all.sink.sessions).toEqual(one.sink.sessions);
+    expect(all.sink.identities).toEqual(one.sink.identities);
+    expect(all.sessionizer.snapshot().equals(one.sessionizer.snapshot())).toBe(true);
+    // The map was full and evicting, and anonymous events took their user from it.
+    expect(one.sessionizer.stats().identities).toBe(25);
+    expect(one.sink.identities.length).toBeGreaterThan(500);
+    const fromMap = one.sink.sessions.filter(
+      (o) => o.kind === 'update' && o.event.userId === null && o.session.userId !== null,
+    );
+    expect(fromMap.length).toBeGreaterThan(100);
   });
 
   it('takes late and invalid events of new sites inside a batch as process() does', () => {
