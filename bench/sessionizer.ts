@@ -23,6 +23,11 @@
  * Beside each headline run, a run without the join (same stream, same cache built) gives what
  * sessionizing alone costs, so the join's share is measured, not guessed. Each run also tells
  * how much of its timed loop the main thread spent in GC pauses (V8's `gc` performance entries).
+ * NOTE: the join's cost here is a best case. The cache is warmed in the same epoch (60 s) as the
+ * timed loop runs in (measured by hand: warm-up done at ~20 s, prefill at ~40 s, timed loop at
+ * ~49 s), so nearly every peek takes the fast path; a long catch-up meets profiles cached in
+ * earlier epochs, and each session's first peek goes through lru-cache. A run slow enough to
+ * cross the epoch's end meets that in part of its timed loop.
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
