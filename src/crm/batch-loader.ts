@@ -15,27 +15,44 @@ interface Waiter<V> {
 }
 
 /**
+ * Told of each batch's answer as it comes, before the batch's promises settle: `found` is what
+ * the source had of `keys`, undefined when the query failed. Must not throw.
+ */
+export type BatchAnswerListener<V> = (
+  keys: readonly string[],
+  found: ReadonlyMap<string, V> | undefined,
+) => void;
+
+/**
  * Coalesces single-key loads into batched `loadMany` calls (the DataLoader pattern): load(key)
  * returns a promise of that key's value (undefined when the source has none), and all loads
- * asked for within one window become one call. A failed call fails every load in it.
+ * asked for within one window become one call. A failed call fails every load in it. A key is
+ * in one call at a time: a load of a key already sent waits for that call's answer.
+ *
+ * `want(key)` asks for a key without a promise, for a caller that cannot wait: the answer goes
+ * to the `onAnswer` listener, which hears of every call's answer.
  */
 export class BatchLoader<V> {
   private readonly windowMs: number;
   private readonly maxBatchSize: number;
   private readonly loadMany: (keys: string[]) => Promise<ReadonlyMap<string, V>>;
 
+  private readonly onAnswer: BatchAnswerListener<V> | undefined;
+
   private pending = new Map<string, Waiter<V>[]>();
   private scheduled: { cancel: () => void } | undefined;
-  /** Keys of batches sent and not yet answered, with how many batches hold each. */
-  private readonly inFlight = new Map<string, number>();
+  /** Keys of batches sent and not yet answered, with the waiters of each. */
+  private readonly inFlight = new Map<string, Waiter<V>[]>();
   private batchesInFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     loadMany: (keys: string[]) => Promise<ReadonlyMap<string, V>>,
     options: BatchLoaderOptions = {},
+    onAnswer?: BatchAnswerListener<V>,
   ) {
     this.loadMany = loadMany;
+    this.onAnswer = onAnswer;
     this.windowMs = options.windowMs ?? 0;
     this.maxBatchSize = options.maxBatchSize ?? 1_000;
     if (!(this.windowMs >= 0)) throw new RangeError('windowMs must be >= 0');
@@ -46,15 +63,23 @@ export class BatchLoader<V> {
 
   load(key: string): Promise<V | undefined> {
     return new Promise<V | undefined>((resolve, reject) => {
-      const waiters = this.pending.get(key);
+      const waiters = this.pending.get(key) ?? this.inFlight.get(key);
       if (waiters !== undefined) {
         waiters.push({ resolve, reject });
         return;
       }
-      this.pending.set(key, [{ resolve, reject }]);
-      if (this.pending.size >= this.maxBatchSize) this.flush();
-      else this.schedule();
+      this.add(key, [{ resolve, reject }]);
     });
+  }
+
+  /**
+   * Asks for `key` in the next call, with no promise: its answer goes to `onAnswer`. Nothing more
+   * happens when the key already waits or is in a call. A fraction of what `load` costs (no
+   * promise, no callbacks).
+   */
+  want(key: string): void {
+    if (this.pending.has(key) || this.inFlight.has(key)) return;
+    this.add(key, []);
   }
 
   /** Whether the key waits for a batch or is in one that has not answered yet. */
@@ -85,6 +110,12 @@ export class BatchLoader<V> {
     }
   }
 
+  private add(key: string, waiters: Waiter<V>[]): void {
+    this.pending.set(key, waiters);
+    if (this.pending.size >= this.maxBatchSize) this.flush();
+    else this.schedule();
+  }
+
   private schedule(): void {
     if (this.scheduled !== undefined) return;
     if (this.windowMs === 0) {
@@ -98,25 +129,23 @@ export class BatchLoader<V> {
 
   private async run(keys: string[], waiters: Map<string, Waiter<V>[]>): Promise<void> {
     this.batchesInFlight += 1;
-    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    for (const key of keys) this.inFlight.set(key, waiters.get(key) ?? []);
     try {
       let found: ReadonlyMap<string, V>;
       try {
         found = await this.loadMany(keys);
       } catch (error) {
+        this.onAnswer?.(keys, undefined);
         for (const key of keys) for (const waiter of waiters.get(key) ?? []) waiter.reject(error);
         return;
       }
+      this.onAnswer?.(keys, found);
       for (const key of keys) {
         const value = found.get(key);
         for (const waiter of waiters.get(key) ?? []) waiter.resolve(value);
       }
     } finally {
-      for (const key of keys) {
-        const count = (this.inFlight.get(key) ?? 1) - 1;
-        if (count === 0) this.inFlight.delete(key);
-        else this.inFlight.set(key, count);
-      }
+      for (const key of keys) this.inFlight.delete(key);
       this.batchesInFlight -= 1;
       if (!this.busy) {
         const waiting = this.idleWaiters;

@@ -21,7 +21,7 @@
  * a live update from the topic) lands, attach the profile to that user's open sessions. A visitor
  * identified mid-session therefore gains the profile a moment later, without blocking events.
  */
-export { BatchLoader, type BatchLoaderOptions } from './batch-loader.js';
+export { BatchLoader, type BatchAnswerListener, type BatchLoaderOptions } from './batch-loader.js';
 export {
   createProfileSource,
   defaultProfileSourceKind,

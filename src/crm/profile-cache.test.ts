@@ -266,6 +266,66 @@ describe('ProfileCache.peek (the hot path)', () => {
     await cache.whenIdle();
   });
 
+  it('keeps an expired profile when its refresh fails, and asks again on the next peek', async () => {
+    const { cache, source, clock } = setup({ ttlMs: 1_000 });
+    source.live = false;
+    await cache.get('u1');
+    await source.store.write([profile('u1', 'fresh')]);
+    clock.advance(1_500);
+    source.failWith = new Error('down');
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await cache.whenIdle();
+    expect(cache.stats().fetchErrors).toBe(1);
+    source.failWith = undefined;
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    await cache.whenIdle();
+    expect(cache.peek('u1')?.segment).toBe('fresh');
+    expect(source.calls).toEqual([['u1'], ['u1'], ['u1']]);
+  });
+
+  it('drops an answer that a live change or invalidate() overtook', async () => {
+    const { cache, source } = setup();
+    source.manual = true;
+    expect(cache.peek('u1')).toBeUndefined();
+    await waitFor(() => source.held.length === 1);
+    await source.store.write([profile('u1', 'upgraded')]);
+    expect(cache.peek('u1')?.segment).toBe('upgraded');
+    // The query answers later with what the source then has, unannounced: older than the change.
+    source.live = false;
+    await source.store.write([profile('u1', 'older')]);
+    source.held[0]?.resolve();
+    await cache.whenIdle();
+    expect(cache.peek('u1')?.segment).toBe('upgraded');
+
+    expect(cache.peek('u2')).toBeUndefined();
+    await waitFor(() => source.held.length === 2);
+    cache.invalidate('u2');
+    source.held[1]?.resolve();
+    await cache.whenIdle();
+    expect(cache.peek('u2')).toBeUndefined();
+    await waitFor(() => source.held.length === 3);
+    expect(source.calls).toEqual([['u1'], ['u2'], ['u2']]);
+    source.held[2]?.resolve();
+    await cache.whenIdle();
+    expect(cache.peek('u2')?.segment).toBe('vip');
+  });
+
+  it('shares one source query between peek and get, in the same turn or later', async () => {
+    const { cache, source } = setup();
+    source.manual = true;
+    cache.peek('u1');
+    await waitFor(() => source.held.length === 1);
+    const later = cache.get('u1');
+    cache.peek('u2');
+    const sameTurn = cache.get('u2');
+    await waitFor(() => source.held.length === 2);
+    for (const held of source.held) held.resolve();
+    expect((await later)?.userId).toBe('u1');
+    expect((await sameTurn)?.userId).toBe('u2');
+    expect(source.calls).toEqual([['u1'], ['u2']]);
+    expect(cache.peek('u1')?.userId).toBe('u1');
+  });
+
   it('counts a failed background fetch without an unhandled rejection', async () => {
     const { cache, source } = setup();
     source.failWith = new Error('down');
