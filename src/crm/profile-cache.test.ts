@@ -283,6 +283,21 @@ describe('ProfileCache.peek (the hot path)', () => {
     expect(source.calls).toEqual([['u1'], ['u1'], ['u1']]);
   });
 
+  it('answers get() of an expired profile with the fresh one when a peek refreshes it', async () => {
+    const { cache, source, clock } = setup({ ttlMs: 1_000 });
+    source.live = false;
+    await cache.get('u1');
+    await source.store.write([profile('u1', 'fresh')]);
+    clock.advance(1_500);
+    source.manual = true;
+    expect(cache.peek('u1')?.segment).toBe('vip');
+    const awaited = cache.get('u1');
+    await waitFor(() => source.held.length === 1);
+    source.held[0]?.resolve();
+    expect((await awaited)?.segment).toBe('fresh');
+    expect(source.calls).toEqual([['u1'], ['u1']]);
+  });
+
   it('drops an answer that a live change or invalidate() overtook', async () => {
     const { cache, source } = setup();
     source.manual = true;

@@ -236,12 +236,14 @@ export class ProfileCache {
     this.count(false);
     // An expired profile is the answer if the source fails; without one, the failure is.
     const fallback = this.lru.peek(userId, { allowStale: true }) !== undefined;
-    // TRICKY: a live update or invalidate() that lands while the fetch is in flight aborts it,
-    // and lru-cache resolves it with undefined; so does a failed background fetch that this
-    // call joined. The cache is read again, then (once) a fetch of our own decides.
+    // TRICKY: a live update, a peek's refresh (see `refresh`) or invalidate() that lands while
+    // the fetch is in flight aborts it, and lru-cache resolves it with the expired profile it
+    // had, or undefined; so does a failed fetch this call joined. So the cache is read first:
+    // it holds what overtook the fetch, else what the fetch stored. Without either, the fetch
+    // runs again (once more of our own decides).
     for (let attempt = 0; attempt < 3; attempt++) {
       const fetched = await this.lru.fetch(userId, { allowStaleOnFetchRejection: fallback });
-      const entry = fetched ?? this.lru.get(userId, { allowStale: true });
+      const entry = this.lru.get(userId, { allowStale: true }) ?? fetched;
       if (entry !== undefined) return entry === NO_PROFILE ? null : entry;
     }
     return null;
