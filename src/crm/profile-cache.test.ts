@@ -283,6 +283,19 @@ describe('ProfileCache.peek (the hot path)', () => {
     expect(source.calls).toEqual([['u1'], ['u1'], ['u1']]);
   });
 
+  it("stores a peek's unknown user for the negative ttl, and a profile for the ttl", async () => {
+    const { cache, source, clock } = setup({ ttlMs: 60_000, negativeTtlMs: 1_000 });
+    cache.peek('ghost');
+    cache.peek('u1');
+    await cache.whenIdle();
+    expect(cache.peek('ghost')).toBeNull();
+    clock.advance(1_001);
+    expect(cache.peek('u1')?.userId).toBe('u1');
+    expect(cache.peek('ghost')).toBeNull();
+    await cache.whenIdle();
+    expect(source.calls).toEqual([['ghost', 'u1'], ['ghost']]);
+  });
+
   it('answers get() of an expired profile with the fresh one when a peek refreshes it', async () => {
     const { cache, source, clock } = setup({ ttlMs: 1_000 });
     source.live = false;
