@@ -241,11 +241,7 @@ describe('ProfileCache.peek (the hot path)', () => {
   });
 
   it('serves an expired profile while refreshing it, then the fresh one', async () => {
-    const { cache, source, clock } = setup({ ttlMs: 1_000 });
-    source.live = false;
-    await cache.get('u1');
-    await source.store.write([profile('u1', 'fresh')]);
-    clock.advance(1_500);
+    const { cache, source } = await expiredProfile();
     expect(cache.peek('u1')?.segment).toBe('vip');
     expect(cache.peek('u1')?.segment).toBe('vip');
     await cache.whenIdle();
@@ -267,11 +263,7 @@ describe('ProfileCache.peek (the hot path)', () => {
   });
 
   it('keeps an expired profile when its refresh fails, and asks again on the next peek', async () => {
-    const { cache, source, clock } = setup({ ttlMs: 1_000 });
-    source.live = false;
-    await cache.get('u1');
-    await source.store.write([profile('u1', 'fresh')]);
-    clock.advance(1_500);
+    const { cache, source } = await expiredProfile();
     source.failWith = new Error('down');
     expect(cache.peek('u1')?.segment).toBe('vip');
     await cache.whenIdle();
@@ -297,11 +289,7 @@ describe('ProfileCache.peek (the hot path)', () => {
   });
 
   it('answers get() of an expired profile with the fresh one when a peek refreshes it', async () => {
-    const { cache, source, clock } = setup({ ttlMs: 1_000 });
-    source.live = false;
-    await cache.get('u1');
-    await source.store.write([profile('u1', 'fresh')]);
-    clock.advance(1_500);
+    const { cache, source } = await expiredProfile();
     source.manual = true;
     expect(cache.peek('u1')?.segment).toBe('vip');
     const awaited = cache.get('u1');
@@ -571,6 +559,16 @@ describe('metrics and options', () => {
     expect(source.calls).toEqual([['u1', 'u2']]);
   });
 });
+
+/** A cache whose u1 ('vip') expired (ttl 1 s) while the source, unannounced, has u1 'fresh'. */
+async function expiredProfile() {
+  const fixture = setup({ ttlMs: 1_000 });
+  fixture.source.live = false;
+  await fixture.cache.get('u1');
+  await fixture.source.store.write([profile('u1', 'fresh')]);
+  fixture.clock.advance(1_500);
+  return fixture;
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) {
