@@ -299,6 +299,17 @@ describe('ProfileCache.peek (the hot path)', () => {
     expect(source.calls).toEqual([['u1'], ['u1']]);
   });
 
+  it('answers get() of an expired profile with a live change that overtook its fetch', async () => {
+    const { cache, source } = await expiredProfile();
+    source.manual = true;
+    const awaited = cache.get('u1');
+    await waitFor(() => source.held.length === 1);
+    source.live = true;
+    await source.store.write([profile('u1', 'upgraded')]);
+    source.held[0]?.resolve();
+    expect((await awaited)?.segment).toBe('upgraded');
+  });
+
   it('drops an answer that a live change or invalidate() overtook', async () => {
     const { cache, source } = setup();
     source.manual = true;
