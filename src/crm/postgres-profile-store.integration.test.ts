@@ -174,6 +174,21 @@ describe('PostgresProfileStore', () => {
     await cache.close();
   });
 
+  it("answers the hot path's misses with one ANY($1) query in the background, then hits", async () => {
+    const cache = new ProfileCache({}, { source: store });
+    const ids = [...Array.from({ length: 300 }, (_, i) => `imp-${i + 300}`), 'nobody'];
+    for (const id of ids) expect(cache.peek(id)).toBeUndefined();
+    await cache.whenIdle();
+    expect(cache.stats()).toMatchObject({ fetches: 1, fetchedKeys: 301, misses: 301 });
+    const answers = ids.map((id) => cache.peek(id));
+    // imp-503 was a bad row of the import; nobody was never there.
+    expect(answers.filter((p) => p !== null && p !== undefined)).toHaveLength(299);
+    expect([answers[203], answers[300]]).toEqual([null, null]);
+    expect(answers[0]?.userId).toBe('imp-300');
+    expect(cache.stats()).toMatchObject({ hits: 301, fetches: 1 });
+    await cache.close();
+  });
+
   it('fails with a retriable error when the server cannot be reached', async () => {
     const down = new PostgresProfileStore({
       url: 'postgres://pathcast@127.0.0.1:1/none',
