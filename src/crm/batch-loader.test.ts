@@ -31,10 +31,10 @@ describe('BatchLoader', () => {
       settledBeforeAnswer = settled;
     });
     let settled = false;
-    loader.want('a');
+    expect(loader.want('a')).toBe(true);
     const b = loader.load('b').finally(() => (settled = true));
     loader.want('c');
-    loader.want('a');
+    expect(loader.want('a')).toBe(false);
     expect(loader.isLoading('a')).toBe(true);
     await turn();
     expect(calls).toEqual([['a', 'b', 'c']]);
@@ -53,7 +53,7 @@ describe('BatchLoader', () => {
     await turn();
     expect(calls).toEqual([['a']]);
     const second = loader.load('a');
-    loader.want('a');
+    expect(loader.want('a')).toBe(false);
     await turn();
     expect(calls).toEqual([['a']]);
     answers[0]?.();

@@ -73,13 +73,14 @@ export class BatchLoader<V> {
   }
 
   /**
-   * Asks for `key` in the next call, with no promise: its answer goes to `onAnswer`. Nothing more
-   * happens when the key already waits or is in a call. A fraction of what `load` costs (no
-   * promise, no callbacks).
+   * Asks for `key` in the next call, with no promise: its answer goes to `onAnswer` (always
+   * after this returns). False, and nothing more, when the key already waits or is in a call. A
+   * fraction of what `load` costs (no promise, no callbacks).
    */
-  want(key: string): void {
-    if (this.pending.has(key) || this.inFlight.has(key)) return;
+  want(key: string): boolean {
+    if (this.pending.has(key) || this.inFlight.has(key)) return false;
     this.add(key, []);
+    return true;
   }
 
   /** Whether the key waits for a batch or is in one that has not answered yet. */

@@ -375,9 +375,7 @@ export class ProfileCache {
    * restart) misses once for every identified visitor, on the sessionizer's thread.
    */
   private refresh(userId: string): void {
-    if (this.loader.isLoading(userId)) return;
-    this.refreshing.add(userId);
-    this.loader.want(userId);
+    if (this.loader.want(userId)) this.refreshing.add(userId);
   }
 
   /**
