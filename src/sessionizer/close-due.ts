@@ -17,35 +17,53 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
   const watermark = state.watermark;
   const candidates: number[] = [];
   timers.drain(watermark, candidates);
+  // Closes emit, so they go out in a total order (dueOrder). Purges emit nothing and change
+  // nothing a close reads (a close reads its session and its successor; a session's successor
+  // is purged after it closes), so they follow in the order the drain gave them, unsorted.
+  // Measured at 1M open sessions (bench/sessionizer.ts, 11 pairs of runs side by side on the
+  // two cores) against sorting them with the closes: faster in 8 of 11, median +6% events per
+  // CPU-second (-9% to +17%).
   const slots = new Int32Array(candidates.length);
   const at = new Float64Array(candidates.length);
+  const purges = new Int32Array(candidates.length);
   let n = 0;
+  let p = 0;
   for (const slot of candidates) {
     const due = state.dueOf(slot);
     if (!timers.isDue(due, watermark)) {
       timers.schedule(slot, due);
-      continue;
+    } else if (store.hasFlag(slot, FLAG_CLOSED)) {
+      purges[p] = slot;
+      p += 1;
+    } else {
+      slots[n] = slot;
+      at[n] = due;
+      n += 1;
     }
-    slots[n] = slot;
-    at[n] = due;
-    n += 1;
   }
-  const order = dueOrder(state, slots.subarray(0, n), at.subarray(0, n));
   let closed = 0;
+  const order = dueOrder(state, slots.subarray(0, n), at.subarray(0, n));
   for (let i = 0; i < n; i++) {
     if (i % CLOSE_AHEAD === 0) readAhead(state, order, i, Math.min(n, i + CLOSE_AHEAD));
     const slot = order[i] ?? 0;
-    if (!store.hasFlag(slot, FLAG_CLOSED)) {
-      emitter.closed(state, slot, closeReason(state, slot));
-      store.setFlag(slot, FLAG_CLOSED, true);
-      state.closedCount += 1;
-      closed += 1;
-    }
-    const purgeAt = state.closeKey(slot) + state.config.allowedLatenessMs;
-    if (timers.isDue(purgeAt, watermark)) state.retire(slot);
-    else timers.schedule(slot, purgeAt);
+    emitter.closed(state, slot, closeReason(state, slot));
+    store.setFlag(slot, FLAG_CLOSED, true);
+    state.closedCount += 1;
+    closed += 1;
+    purgeOrKeep(state, slot, watermark);
+  }
+  for (let i = 0; i < p; i++) {
+    if (i % CLOSE_AHEAD === 0) readAhead(state, purges, i, Math.min(p, i + CLOSE_AHEAD));
+    purgeOrKeep(state, purges[i] ?? 0, watermark);
   }
   return closed;
+}
+
+/** Purges a closed session past its allowed lateness, or schedules it for then. */
+function purgeOrKeep(state: SessionizerState, slot: number, watermark: number): void {
+  const purgeAt = state.closeKey(slot) + state.config.allowedLatenessMs;
+  if (state.timers.isDue(purgeAt, watermark)) state.retire(slot);
+  else state.timers.schedule(slot, purgeAt);
 }
 
 /**
@@ -109,8 +127,8 @@ function compareSessions(state: SessionizerState, a: number, b: number): number 
 }
 
 /**
- * Closes whose state is read ahead at a time. A session due now was last touched ~30 minutes of
- * event time ago, so what its close reads besides its record (already loaded by the drain) is
+ * Closes (or purges) whose state is read ahead at a time. A session due now was last touched
+ * ~30 minutes of event time ago, so what its close reads besides its record (already loaded by the drain) is
  * likely out of cache: its event log (the path), its visitor string (hashed for the id), its
  * key-table bucket and its user id's slot (both freed when it goes). Touching a group's first,
  * in a loop whose loads do not wait on each other, fetches them in parallel (as processAll does

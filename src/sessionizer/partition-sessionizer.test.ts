@@ -67,6 +67,32 @@ describe('PartitionSessionizer: gaps and closes', () => {
     expect(got).toEqual(expected);
   });
 
+  it('purges and closes in one drain as in two: same outputs, the purged session gone', () => {
+    // v1's first session closes at T0 + 30 min and is purged 30 min later (the lateness); its
+    // second, from T0 + 35 min, closes at T0 + 65 min: one watermark step can do both at once.
+    const run = (steps: readonly number[]) => {
+      const { sink, sessionizer, send } = setup();
+      send({ timestamp: T0 });
+      pushWatermark(send, T0 + 32 * MINUTE);
+      send({ timestamp: T0 + 35 * MINUTE, type: 'track' });
+      for (const step of steps) pushWatermark(send, step);
+      const v1 = sink.sessions
+        .filter((o) => o.session.visitor === 'v1')
+        .map((o) => ({ session: o.session, reason: o.kind === 'closed' ? o.reason : null }));
+      return { v1, stats: sessionizer.stats() };
+    };
+    const oneDrain = run([T0 + 70 * MINUTE]);
+    const twoDrains = run([T0 + 61 * MINUTE, T0 + 70 * MINUTE]);
+    expect(oneDrain.v1).toEqual(twoDrains.v1);
+    const closes = oneDrain.v1.filter((o) => o.reason !== null);
+    expect(closes.map((o) => [o.session.id, o.reason])).toEqual([
+      [sessionId('s1', 'v1', T0), 'gap'],
+      [sessionId('s1', 'v1', T0 + 35 * MINUTE), 'gap'],
+    ]);
+    // Kept: v1's second session and the clock's first (both closed), the clock's last (open).
+    expect(oneDrain.stats).toMatchObject({ closedKept: 2, openSessions: 1 });
+  });
+
   it('has counted every close by reason when a call returns (published in bulk)', async () => {
     const closedTotal = (reason: string): Promise<number> =>
       metricValue('pathcast_sessionizer_sessions_closed_total', { reason });
