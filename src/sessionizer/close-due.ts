@@ -53,7 +53,7 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
     purgeOrKeep(state, slot, watermark);
   }
   for (let i = 0; i < p; i++) {
-    if (i % CLOSE_AHEAD === 0) readAhead(state, purges, i, Math.min(p, i + CLOSE_AHEAD));
+    if (i % CLOSE_AHEAD === 0) purgeAhead(state, purges, i, Math.min(p, i + CLOSE_AHEAD));
     purgeOrKeep(state, purges[i] ?? 0, watermark);
   }
   return closed;
@@ -127,8 +127,8 @@ function compareSessions(state: SessionizerState, a: number, b: number): number 
 }
 
 /**
- * Closes (or purges) whose state is read ahead at a time. A session due now was last touched
- * ~30 minutes of event time ago, so what its close reads besides its record (already loaded by the drain) is
+ * Closes whose state is read ahead at a time. A session due now was last touched ~30 minutes of
+ * event time ago, so what its close reads besides its record (already loaded by the drain) is
  * likely out of cache: its event log (the path), its visitor string (hashed for the id), its
  * key-table bucket and its user id's slot (both freed when it goes). Touching a group's first,
  * in a loop whose loads do not wait on each other, fetches them in parallel (as processAll does
@@ -149,6 +149,26 @@ function readAhead(state: SessionizerState, order: Int32Array, from: number, to:
       logs.firstWord(slot) +
       keys.firstBucket(store.hash(slot)) +
       visitor.charCodeAt(visitor.length - 1) +
+      users.count(store.i32(slot, USER_ID));
+  }
+  ahead.touched = sum;
+}
+
+/**
+ * `readAhead` for purges: what retiring a closed session reads (its event log, key-table bucket
+ * and user id's count), not its visitor string (found by identity: SessionizerState.previous).
+ * Measured at 1M open sessions against retiring through a key lookup (which compared the visitor
+ * string) with that string read ahead: 11 pairs of runs side by side on the two cores, faster in
+ * 8, median +3% events per CPU-second (-2% to +13%).
+ */
+function purgeAhead(state: SessionizerState, slots: Int32Array, from: number, to: number): void {
+  const { store, logs, keys, users } = state;
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const slot = slots[i] ?? 0;
+    sum +=
+      logs.firstWord(slot) +
+      keys.firstBucket(store.hash(slot)) +
       users.count(store.i32(slot, USER_ID));
   }
   ahead.touched = sum;

@@ -53,6 +53,11 @@ export class KeyTable {
     return this.buckets[hash & this.mask] ?? EMPTY;
   }
 
+  /** The slot in bucket `step` of the probe path of `hash` (-1: the path ends before it). */
+  probe(hash: number, step: number): number {
+    return this.buckets[(hash + step) & this.mask] ?? EMPTY;
+  }
+
   /** Adds `slot` for its key (hash `hash`), which must not be present. */
   insert(slot: number, hash: number): void {
     if ((this.count + 1) * 2 > this.buckets.length) this.resize(this.buckets.length * 2);

@@ -140,16 +140,23 @@ export class SessionizerState {
     this.timers.schedule(slot, this.dueOf(slot));
   }
 
-  /** The session before `slot` in its key's list, or -1 (`hash`: keyHashOf(slot)). */
+  /**
+   * The session before `slot` in its key's list, or -1 (`hash`: keyHashOf(slot)). Found by
+   * identity: the heads on the key's probe path with its hash are followed down their lists
+   * until `slot` turns up, so no visitor string is compared (or read: a purge's string is cold).
+   */
   previous(slot: number, hash: number): number {
-    const { store } = this;
-    let cur = this.keys.find(store.site(slot), store.visitorOf(slot), hash);
-    let prev = NONE;
-    while (cur !== NONE && cur !== slot) {
-      prev = cur;
-      cur = store.next(cur);
+    const { store, keys } = this;
+    for (let step = 0; ; step++) {
+      const head = keys.probe(hash, step);
+      if (head === slot) return NONE;
+      if (head === NONE) throw new RangeError(`session slot ${slot} is in no key list`);
+      if (store.hash(head) !== hash) continue;
+      for (let prev = head, cur = store.next(head); cur !== NONE; cur = store.next(cur)) {
+        if (cur === slot) return prev;
+        prev = cur;
+      }
     }
-    return prev;
   }
 
   /**
