@@ -50,20 +50,16 @@ export function closeDue(state: SessionizerState, emitter: SessionEmitter): numb
     store.setFlag(slot, FLAG_CLOSED, true);
     state.closedCount += 1;
     closed += 1;
-    purgeOrKeep(state, slot, watermark);
+    const purgeAt = state.closeKey(slot) + state.config.allowedLatenessMs;
+    if (timers.isDue(purgeAt, watermark)) state.retire(slot);
+    else timers.schedule(slot, purgeAt);
   }
+  // A closed session's due time is its purge time (dueOf), found due above.
   for (let i = 0; i < p; i++) {
     if (i % CLOSE_AHEAD === 0) readAhead(state, purges, i, Math.min(p, i + CLOSE_AHEAD), false);
-    purgeOrKeep(state, purges[i] ?? 0, watermark);
+    state.retire(purges[i] ?? 0);
   }
   return closed;
-}
-
-/** Purges a closed session past its allowed lateness, or schedules it for then. */
-function purgeOrKeep(state: SessionizerState, slot: number, watermark: number): void {
-  const purgeAt = state.closeKey(slot) + state.config.allowedLatenessMs;
-  if (state.timers.isDue(purgeAt, watermark)) state.retire(slot);
-  else state.timers.schedule(slot, purgeAt);
 }
 
 /**
