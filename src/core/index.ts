@@ -10,3 +10,4 @@ export * from './version.js';
 export * from './random.js';
 export * from './score-feed.js';
 export * from './huge-pages.js';
+export * from './string-hash.js';

@@ -9,6 +9,7 @@ import {
   type Profile,
 } from '../core/index.js';
 import { BatchLoader } from './batch-loader.js';
+import { SettledMap } from './settled-map.js';
 import {
   cacheEntries,
   cacheHitRatio,
@@ -29,7 +30,7 @@ export interface ProfileCacheOptions {
   readonly ttlMs?: number;
   /**
    * How often a profile that `peek` keeps hitting moves up in the LRU order, at most. Default
-   * 60 s (0: on every hit). A hit within that time is answered from a plain Map without asking
+   * 60 s (0: on every hit). A hit within that time is answered from a table of its own without asking
    * lru-cache (see ProfileCache.peek). memcached bumps an item at most once a minute
    * (ITEM_UPDATE_INTERVAL) for the same reason; a minute is still far below the ttl, and only
    * the order among entries hit within the last minute is coarse: an entry not hit for longer
@@ -108,11 +109,13 @@ const FAILURE_LOG_INTERVAL_MS = 5_000;
  * bookkeeping), a third of the sessionizer's budget per identified event. So time is cut into
  * epochs of recencyResolutionMs, and an entry that moved up the LRU order in the current epoch
  * (a hit through lru-cache, or its insertion) and stays fresh past the epoch's end is also kept
- * in a plain Map (`settled`); it is replaced or dropped whenever lru-cache stores, evicts or
- * deletes that key (onInsert, dispose), and the whole Map is dropped when the epoch ends. A peek finds it there; any
- * other goes through lru-cache as before. So the LRU order is exact to recencyResolutionMs
- * (memcached bumps items at most once a minute, for the same reason), and staleness is exact.
- * The Map holds the entry itself, nothing per key to allocate or to read besides.
+ * in a table of its own (`settled`, a SettledMap: two cache misses a lookup where a Map has
+ * three); it is replaced or dropped whenever lru-cache stores, evicts or deletes that key
+ * (onInsert, dispose), and the whole table is dropped when the epoch ends. A peek finds it
+ * there; any other goes through lru-cache as before. So the LRU order is exact to
+ * recencyResolutionMs (memcached bumps items at most once a minute, for the same reason), and
+ * staleness is exact.
+ * The table holds the entry itself, nothing per key to allocate or to read besides.
  */
 export class ProfileCache {
   private readonly source: ProfileSource;
@@ -125,8 +128,8 @@ export class ProfileCache {
   private readonly perf: { now(): number };
   private readonly lru: LRUCache<string, Entry>;
   /** Entries fresh until `settledUntil` that moved up the LRU order since the epoch began. */
-  private readonly settled = new Map<string, Entry>();
-  /** End of the current epoch (see the class comment); the Map is valid before it. */
+  private readonly settled = new SettledMap<Entry>();
+  /** End of the current epoch (see the class comment); the table is valid before it. */
   private settledUntil = Number.NEGATIVE_INFINITY;
   private readonly loader: BatchLoader<Profile>;
   /** Users `peek` has the source read for (see `refresh`), until the answer is stored. */

@@ -1,11 +1,9 @@
+import { avalanche, hashLanes, type StringLanes } from '../core/index.js';
+
 /**
- * Small non-cryptographic string hashes for the hot path: two 32-bit lanes over UTF-16 code
- * units (an FNV-1a lane and a multiply-xorshift lane), finished with the murmur3 avalanche.
- * Written here because the per-event cost matters (no allocation, no encoding to bytes) and the
- * only library hasher in the dependencies (xxhash-wasm) must be loaded asynchronously.
- *
- * A visitor is hashed once per event (`hashVisitor`); the key table and the session id both
- * derive from those lanes.
+ * The sessionizer's hashes, all from core's string lanes (string-hash.ts): a visitor is hashed
+ * once per event (`hashVisitor`); the key table and the session id both derive from those lanes.
+ * An event id's lanes make its dedupe fingerprint.
  *
  * NOTE: not collision resistant against crafted inputs; nothing an attacker gains by colliding
  * depends on them (a session id also carries its start time in clear, and a fingerprint is only
@@ -13,50 +11,10 @@
  */
 
 /** The raw lanes of a visitor string (filled by `hashVisitor`). */
-export interface VisitorHash {
-  a: number;
-  b: number;
-}
-
-let laneA = 0;
-let laneB = 0;
-
-function lanes(text: string): void {
-  let a = 0x811c9dc5;
-  let b = 0x1b873593;
-  const n = text.length;
-  let i = 0;
-  // NOTE: two UTF-16 units per step halve the chain of dependent multiplies (~30% faster).
-  for (; i + 1 < n; i += 2) {
-    const c = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  if (i < n) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  laneA = a ^ n;
-  laneB = b;
-}
-
-function avalanche(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+export type VisitorHash = StringLanes;
 
 export function hashVisitor(visitor: string, out: VisitorHash): VisitorHash {
-  lanes(visitor);
-  out.a = laneA;
-  out.b = laneB;
-  return out;
+  return hashLanes(visitor, out);
 }
 
 /** Bucket hash of (site id, visitor) for the key table (unsigned 32-bit). */
@@ -65,6 +23,8 @@ export function keyHashOf(hash: VisitorHash, siteId: number): number {
 }
 
 const scratch: VisitorHash = { a: 0, b: 0 };
+/** The lanes of the event id last passed to `fingerprint`. */
+const idLanes: StringLanes = { a: 0, b: 0 };
 
 export function keyHash(visitor: string, siteId: number): number {
   return keyHashOf(hashVisitor(visitor, scratch), siteId);
@@ -72,19 +32,19 @@ export function keyHash(visitor: string, siteId: number): number {
 
 /** Fingerprint of an event id: 32 bits here, 8 more in `fingerprintExtra` (read right after). */
 export function fingerprint(id: string): number {
-  lanes(id);
-  return avalanche(laneA);
+  return avalanche(hashLanes(id, idLanes).a);
 }
 
 /** The 8 extra fingerprint bits of the id last passed to `fingerprint`. */
 export function fingerprintExtra(): number {
-  return avalanche(laneB) & 0xff;
+  return avalanche(idLanes.b) & 0xff;
 }
 
 // The last site's lanes: outputs come in runs of one site.
 let lastSite: string | undefined;
 let siteA = 0;
 let siteB = 0;
+const siteLanes: StringLanes = { a: 0, b: 0 };
 
 /** Char codes of the two hex digits of each byte value (high digit, then low). */
 const HEX_HIGH = new Uint8Array(256);
@@ -130,10 +90,10 @@ function hex8(value: number, at: number): void {
  */
 export function sessionIdOf(site: string, hash: VisitorHash, startedAt: number): string {
   if (site !== lastSite) {
-    lanes(site);
+    const lanes = hashLanes(site, siteLanes);
     lastSite = site;
-    siteA = Math.imul(laneA, 0x2c1b3c6d);
-    siteB = Math.imul(laneB, 0x297a2d39);
+    siteA = Math.imul(lanes.a, 0x2c1b3c6d);
+    siteB = Math.imul(lanes.b, 0x297a2d39);
   }
   const hi = avalanche(hash.a ^ siteA);
   const lo = avalanche(hash.b ^ siteB);
