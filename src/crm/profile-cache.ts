@@ -332,6 +332,7 @@ export class ProfileCache {
       this.settled.clear();
       this.settledUntil = now + this.recencyResolutionMs;
     }
+    // A key the table turns away (a flood of crafted ids: SettledMap) takes the slow path.
     if (staleAt >= this.settledUntil) this.settled.set(userId, entry);
     else this.settled.delete(userId);
   }

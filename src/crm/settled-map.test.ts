@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../core/index.js';
+import { avalanche, hashLanes, mulberry32 } from '../core/index.js';
 import { SettledMap } from './settled-map.js';
 
 /** An equal string that is another object (what JSON.parse hands over for the same id). */
@@ -33,10 +33,15 @@ describe('SettledMap', () => {
 
   it('keeps every entry through growth, and finds none that was not set', () => {
     const map = new SettledMap<string>(4);
-    for (let i = 0; i < 10_000; i++) map.set(`id-${i}`, `v${i}`);
-    expect(map.size).toBe(10_000);
-    for (let i = 0; i < 10_000; i++) expect(map.get(copy(`id-${i}`))).toBe(`v${i}`);
-    expect(map.get('id-10000')).toBeUndefined();
+    // As many ids as the sessionizer benchmark caches: none is turned away for a long run.
+    let refused = 0;
+    for (let i = 0; i < 300_000; i++) if (!map.set(`user-${i}`, `v${i}`)) refused += 1;
+    expect(refused).toBe(0);
+    expect(map.size).toBe(300_000);
+    let wrong = 0;
+    for (let i = 0; i < 300_000; i++) if (map.get(copy(`user-${i}`)) !== `v${i}`) wrong += 1;
+    expect(wrong).toBe(0);
+    expect(map.get('user-300000')).toBeUndefined();
     expect(map.get('')).toBeUndefined();
   });
 
@@ -66,5 +71,34 @@ describe('SettledMap', () => {
   it('refuses a starting size that is not a power of two', () => {
     expect(() => new SettledMap(3)).toThrow(RangeError);
     expect(() => new SettledMap(0)).toThrow(/power of two/);
+  });
+
+  it('keeps at most 64 keys that share a home bucket, and still answers the rest right', () => {
+    // 1,024 buckets, never grown below 512 keys: keys whose hash gives the same home bucket.
+    const homeOf = (key: string): number => avalanche(hashLanes(key, { a: 0, b: 0 }).a) & 1023;
+    const flood: string[] = [];
+    for (let i = 0; flood.length < 70; i++) {
+      if (homeOf(`crafted-${i}`) === 7) flood.push(`crafted-${i}`);
+    }
+    const map = new SettledMap<number>(1024);
+    const kept = flood.map((key, i) => map.set(key, i));
+    expect(kept.filter(Boolean)).toHaveLength(64);
+    expect(kept.slice(0, 64).every(Boolean)).toBe(true);
+    expect(map.size).toBe(64);
+    flood.forEach((key, i) => expect(map.get(key)).toBe(i < 64 ? i : undefined));
+    // A key turned away is not half kept: set again, it is refused again; delete finds nothing.
+    expect(map.set(flood[65] ?? '', 99)).toBe(false);
+    expect(map.delete(flood[65] ?? '')).toBe(false);
+    // Other keys are kept and found as usual.
+    expect(map.set('someone-else', -1)).toBe(true);
+    expect(map.get('someone-else')).toBe(-1);
+    // A delete frees a bucket of the run for the next one.
+    expect(map.delete(flood[3] ?? '')).toBe(true);
+    expect(map.set(flood[65] ?? '', 65)).toBe(true);
+    expect(map.get(flood[65] ?? '')).toBe(65);
+    expect(map.get(flood[3] ?? '')).toBeUndefined();
+    flood.slice(0, 64).forEach((key, i) => {
+      if (i !== 3) expect(map.get(key)).toBe(i);
+    });
   });
 });
