@@ -30,8 +30,8 @@ export interface ProfileCacheOptions {
   readonly ttlMs?: number;
   /**
    * How often a profile that `peek` keeps hitting moves up in the LRU order, at most. Default
-   * 60 s (0: on every hit). A hit within that time is answered from a table of its own without asking
-   * lru-cache (see ProfileCache.peek). memcached bumps an item at most once a minute
+   * 60 s (0: on every hit). A hit within that time is answered from a table of its own
+   * without asking lru-cache (see ProfileCache.peek). memcached bumps an item at most once a minute
    * (ITEM_UPDATE_INTERVAL) for the same reason; a minute is still far below the ttl, and only
    * the order among entries hit within the last minute is coarse: an entry not hit for longer
    * is evicted exactly as without the fast path. Staleness is exact whatever this is.
@@ -114,8 +114,8 @@ const FAILURE_LOG_INTERVAL_MS = 5_000;
  * (onInsert, dispose), and the whole table is dropped when the epoch ends. A peek finds it
  * there; any other goes through lru-cache as before. So the LRU order is exact to
  * recencyResolutionMs (memcached bumps items at most once a minute, for the same reason), and
- * staleness is exact.
- * The table holds the entry itself, nothing per key to allocate or to read besides.
+ * staleness is exact. The table holds the entry itself, nothing per key to allocate or to read
+ * besides.
  */
 export class ProfileCache {
   private readonly source: ProfileSource;
