@@ -3,11 +3,11 @@ import { avalanche, hashLanes, type StringLanes } from '../core/index.js';
 const EMPTY = 0;
 const NONE = -1;
 /**
- * Most buckets a key may sit past its home. Keys the hash spreads fairly never come near it: in
- * a table half full, ~1 key in 100,000 sits 32 or more past its home, and each 16 more buckets
- * make that ~60 times rarer. A flood of crafted keys that share a home fills these buckets and
- * no more; its other keys are not kept (the cache then answers them the slow way), so a lookup
- * never scans further.
+ * Most buckets a key may sit past its home. Keys the hash spreads fairly never come near it:
+ * in a table half full of sequential ids, ~1 key in 100,000 sat 32 or more past its home, and
+ * each 16 more buckets made that ~60 times rarer. A flood of crafted keys that share a home
+ * fills these buckets and no more; its other keys are not kept (the cache then answers them the
+ * slow way), so a lookup never scans further.
  */
 const MAX_PROBE = 64;
 
@@ -25,9 +25,11 @@ const MAX_PROBE = 64;
  * when the tag (31 bits of the second lane) matches. And a hit keeps the caller's string in
  * place of the equal one it held: the session that looks its user up on each of its updates
  * passes the same string object every time, which then compares by reference without reading
- * the held copy. Measured at 1M open sessions (bench/sessionizer.ts): the join's share of the
- * timed loop's CPU profile went from ~10% to ~6%; 30 pairs of runs side by side on the two
- * cores, against the Map: faster in 17, median +1.7% events per CPU-second (-11% to +12%).
+ * the held copy. (Not the sessionizer's KeyTable, which keeps only slot numbers and reads each
+ * candidate's hash and key from its records: one miss more a lookup than a tag in the bucket.)
+ * Measured at 1M open sessions (bench/sessionizer.ts): the join's share of the timed loop's
+ * CPU profile went from ~10% to ~6%; 30 pairs of runs side by side on the two cores, against
+ * the Map: faster in 17, median +1.7% events per CPU-second (-11% to +12%).
  *
  * Deletion shifts the rest of the probe run back (no tombstones); `clear` shrinks it. Runs are
  * bounded (MAX_PROBE), so keys crafted to collide cost a bounded scan, not one per key held.
@@ -124,14 +126,9 @@ export class SettledMap<V> {
 
   clear(): void {
     if (this.count === 0) return;
-    if (this.mask + 1 > this.minBuckets) {
-      this.meta = new Int32Array(this.minBuckets * 2);
-      this.kv = new Array<unknown>(this.minBuckets * 2).fill(undefined);
-      this.mask = this.minBuckets - 1;
-    } else {
-      this.meta.fill(0);
-      this.kv.fill(undefined);
-    }
+    this.meta = new Int32Array(this.minBuckets * 2);
+    this.kv = new Array<unknown>(this.minBuckets * 2).fill(undefined);
+    this.mask = this.minBuckets - 1;
     this.count = 0;
   }
 
