@@ -9,8 +9,9 @@
  *     pipeline does with a fetch); the sink only counts. Each event's visitor id is a fresh
  *     string, as the pipeline's decoder hands them over: the key table compares it with the
  *     stored one character by character, and a new visitor's string is young when stored.
- *     (Events used to share one string per visitor, so each lookup matched by reference: that
- *     measured ~9% faster, 6 pairs side by side, all 6 faster, median 0.915 fresh/shared.)
+ *     (Events used to share one string per visitor, so each lookup matched by reference. That
+ *     measured faster in 6 of 6 pairs side by side, median 0.915 fresh/shared; the headline
+ *     fell ~4%, from a median of 299,515 over ten runs to 286,152 over five.)
  *     Median of several runs, each in a fresh process started as the project's scripts start
  *     Pathcast (glibc's malloc advising transparent huge pages: README.md, "Huge pages");
  *     beside each headline run, one without huge pages.
@@ -446,6 +447,8 @@ interface Running {
  * The peer QUALITY.md quotes ("a Map get/update alone runs ~1.4M/s here"): the same stream
  * through a Map from visitor to a small mutable object, timed the same way. Its rate, measured
  * in the same run, says how fast this machine is right now.
+ * NOTE: QUALITY.md's ~1.4M/s is of shared visitor strings, whose hash V8 keeps in the string;
+ * with a fresh string per event the Map hashes each one, and the peer runs at ~1.0M/s.
  */
 function peerRun(seed: number, visitors: readonly string[], stream: Stream): number {
   const random = mulberry32(seed);
@@ -701,7 +704,7 @@ export async function run(): Promise<BenchResult> {
         value: Math.round(peer),
         unit: 'events/s',
         better: 'higher',
-        note: 'Map get/update per event over the same stream, same timing (QUALITY.md: ~1.4M/s on a quiet machine)',
+        note: 'Map get/update per event over the same stream, same timing (QUALITY.md: ~1.4M/s on a quiet machine, with one shared string per visitor; a fresh string per event is hashed anew)',
       },
       bytes_per_open_session: {
         value: Math.round(memory.bytesPerSession),
