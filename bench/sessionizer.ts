@@ -123,6 +123,7 @@ function uuidLike(prefix: number, n: number): string {
 /** A fresh flat copy of `text` (one-byte, at most 36 characters): what decoding a record gives. */
 function fresh(text: string): string {
   const length = scratch.write(text, 'latin1');
+  if (length !== text.length) throw new RangeError(`id of ${text.length} characters: at most 36`);
   return scratch.toString('latin1', 0, length);
 }
 
