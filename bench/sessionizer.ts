@@ -113,18 +113,18 @@ const TOUCHES = [
 
 const scratch = Buffer.alloc(36);
 
-/** A UUID-shaped id as a fresh flat string (what JSON.parse hands the pipeline). */
-function uuidLike(prefix: number, n: number): string {
-  const text = `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-  scratch.write(text, 'latin1');
-  return scratch.toString('latin1', 0, 36);
-}
-
 /** A fresh flat copy of `text` (one-byte, at most 36 characters): what decoding a record gives. */
 function fresh(text: string): string {
   const length = scratch.write(text, 'latin1');
   if (length !== text.length) throw new RangeError(`id of ${text.length} characters: at most 36`);
   return scratch.toString('latin1', 0, length);
+}
+
+/** A UUID-shaped id as a fresh flat string (what JSON.parse hands the pipeline). */
+function uuidLike(prefix: number, n: number): string {
+  return fresh(
+    `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+  );
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
