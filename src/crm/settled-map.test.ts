@@ -60,6 +60,29 @@ describe('SettledMap', () => {
     expect(map.get('a')).toBe(3);
   });
 
+  it('keeps the room its keys needed through a clear, and lets go of room that deletes left', () => {
+    const map = new SettledMap<number>(4);
+    for (let i = 0; i < 1_000; i++) map.set(`user-${i}`, i);
+    expect(map.buckets).toBe(2_048);
+    map.clear();
+    // The next epoch settles as many keys without growing again.
+    expect(map.buckets).toBe(2_048);
+    expect(map.size).toBe(0);
+    expect(map.get('user-1')).toBeUndefined();
+    for (let i = 0; i < 1_000; i++) map.set(`next-${i}`, i);
+    expect(map.buckets).toBe(2_048);
+    for (let i = 0; i < 1_000; i++) expect(map.get(`next-${i}`)).toBe(i);
+    expect(map.get('user-999')).toBeUndefined();
+    // 990 deleted: the 10 left need the smallest table, which is what a clear leaves.
+    for (let i = 10; i < 1_000; i++) map.delete(`next-${i}`);
+    map.clear();
+    expect(map.buckets).toBe(32);
+    expect(map.get('next-1')).toBeUndefined();
+    map.set('again', 7);
+    expect(map.get('again')).toBe(7);
+    expect(map.size).toBe(1);
+  });
+
   it('holds keys that are not one-byte strings', () => {
     const map = new SettledMap<number>(4);
     const keys = ['ü', '用户-1', '😀', 'a\u0000b', 'x'.repeat(1000)];
