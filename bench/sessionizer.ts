@@ -33,7 +33,7 @@
  * so each block begins a new epoch, and a user's first peek in it goes through lru-cache, as
  * live, where a visitor's events are minutes apart. (On the wall clock the whole run fell in the
  * cache's first epoch and nearly every peek took the fast path: the join measured 11% of the
- * headline's time, against ~28% now.) lru-cache reads that clock on every ttl check, as it does
+ * headline's time, against about a quarter now.) lru-cache reads that clock on every ttl check, as it does
  * any injected clock, where live it reads performance.now() at most once a millisecond.
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
@@ -455,7 +455,8 @@ interface Running {
  * through a Map from visitor to a small mutable object, timed the same way. Its rate, measured
  * in the same run, says how fast this machine is right now.
  * NOTE: QUALITY.md's ~1.4M/s is of shared visitor strings, whose hash V8 keeps in the string;
- * with a fresh string per event the Map hashes each one, and the peer runs at ~1.0M/s.
+ * with a fresh string per event the Map hashes each one, and the peer runs at ~1.0M/s to
+ * ~1.3M/s, by the day.
  */
 function peerRun(seed: number, stream: Stream): number {
   const random = mulberry32(seed);

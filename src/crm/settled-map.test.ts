@@ -73,7 +73,7 @@ describe('SettledMap', () => {
     expect(map.buckets).toBe(2_048);
     for (let i = 0; i < 1_000; i++) expect(map.get(`next-${i}`)).toBe(i);
     expect(map.get('user-999')).toBeUndefined();
-    // 990 deleted: the 10 left need the smallest table, which is what a clear leaves.
+    // 990 deleted: the 10 left need 32 buckets (half full at 16), which is what a clear leaves.
     for (let i = 10; i < 1_000; i++) map.delete(`next-${i}`);
     map.clear();
     expect(map.buckets).toBe(32);
@@ -81,6 +81,15 @@ describe('SettledMap', () => {
     map.set('again', 7);
     expect(map.get('again')).toBe(7);
     expect(map.size).toBe(1);
+    // Emptied by deletes alone, a grown table goes back to its starting size at the next clear.
+    for (let i = 0; i < 1_000; i++) map.set(`burst-${i}`, i);
+    for (let i = 0; i < 1_000; i++) map.delete(`burst-${i}`);
+    map.delete('again');
+    expect(map.size).toBe(0);
+    expect(map.buckets).toBe(2_048);
+    map.clear();
+    expect(map.buckets).toBe(4);
+    expect(map.get('burst-1')).toBeUndefined();
   });
 
   it('holds keys that are not one-byte strings', () => {

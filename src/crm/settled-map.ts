@@ -141,16 +141,15 @@ export class SettledMap<V> {
    * +18%).
    */
   clear(): void {
-    if (this.count === 0) return;
     let buckets = this.minBuckets;
     while (buckets < this.count * 2) buckets *= 2;
-    if (buckets === this.mask + 1) {
-      this.meta.fill(EMPTY);
-      this.kv.fill(undefined);
-    } else {
+    if (buckets !== this.mask + 1) {
       this.meta = new Int32Array(buckets * 2);
       this.kv = new Array<unknown>(buckets * 2).fill(undefined);
       this.mask = buckets - 1;
+    } else if (this.count !== 0) {
+      this.meta.fill(EMPTY);
+      this.kv.fill(undefined);
     }
     this.count = 0;
   }
