@@ -33,8 +33,8 @@
  * so each block begins a new epoch, and a user's first peek in it goes through lru-cache, as
  * live, where a visitor's events are minutes apart. (On the wall clock the whole run fell in the
  * cache's first epoch and nearly every peek took the fast path: the join measured 11% of the
- * headline's time, against about a quarter now.) lru-cache reads that clock on every ttl check, as it does
- * any injected clock, where live it reads performance.now() at most once a millisecond.
+ * headline's time, against about a quarter now.) lru-cache reads that clock on every ttl check,
+ * as it does any injected clock, where live it reads performance.now() at most once a millisecond.
  *
  * Run: npx tsx bench/run.ts sessionizer   (writes bench/results/sessionizer.json)
  */
@@ -564,7 +564,7 @@ function memoryFigures(): MemoryFigures {
 }
 
 /** How many visitors the throughput stream draws from (see Stream). */
-export function throughputVisitors(stream: Stream = SHORT): number {
+export function throughputVisitorCount(stream: Stream = SHORT): number {
   const blocks = Math.ceil((stream.prefill + EVENTS) / stream.block);
   return blocks * stream.slide + stream.window;
 }
@@ -615,7 +615,7 @@ function hugePagesMb(): number {
 
 async function throughputChild(run: ChildRun): Promise<RunFigures> {
   const stream = run.stream === 'short' ? SHORT : SIMULATOR;
-  const figures = await throughputRun(run.seed, throughputVisitors(stream), stream, run.join);
+  const figures = await throughputRun(run.seed, throughputVisitorCount(stream), stream, run.join);
   return { ...figures, hugePagesMb: hugePagesMb() };
 }
 
